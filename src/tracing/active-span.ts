@@ -1,0 +1,28 @@
+/**
+ * Trace ids for exemplars. Depends on `@opentelemetry/api` only.
+ *
+ * Where the request's server span is, by framework:
+ * - Express / node:http: the http instrumentation's SERVER span is active in the request's
+ *   handlers and middleware, but NOT reliably in a `res.on("close")`/`"finish"` callback (those
+ *   run in the context of whoever emits the event). Its `requestHook` stores the span on the raw
+ *   request under `Symbol.for("@crisislen/observability:server-span")`.
+ * - Fastify with @fastify/otel: the `request` span (our server span) is active from `onRequest`
+ *   through the handler; @fastify/otel ends it in `onSend` and forgets it, and in `onResponse`
+ *   and in `res.on("close")` it is not the active context. Our `requestHook` stores it on
+ *   `request.raw` under the same symbol, so pass `request.raw`.
+ * So pass the raw `IncomingMessage` whenever you have it; the active context is the fallback.
+ */
+import type { IncomingMessage } from "node:http";
+import { context, trace, TraceFlags, type Span } from "@opentelemetry/api";
+
+const SERVER_SPAN = Symbol.for("@crisislen/observability:server-span");
+
+/** The ids of `req`'s server span (or of the active span) when it is sampled; otherwise `undefined`. */
+export function activeTraceIds(req?: IncomingMessage): { trace_id: string; span_id: string } | undefined {
+  const stored = req === undefined ? undefined : ((req as unknown as Record<symbol, Span | undefined>)[SERVER_SPAN]);
+  const span = stored ?? trace.getSpan(context.active());
+  if (span === undefined) return undefined;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  if ((traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  return { trace_id: traceId, span_id: spanId };
+}

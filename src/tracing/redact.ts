@@ -1,0 +1,97 @@
+/**
+ * Keeps secrets out of spans. Runs in `onEnd`, before the export processor, so it covers every
+ * source of URL attributes at once (http, undici, @fastify/otel, the user's own): userinfo
+ * (`user:pass@`) and sensitive query values become `REDACTED`, and a query string never stays in
+ * a span name or in `url.path`.
+ */
+import type { Context } from "@opentelemetry/api";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+
+const REDACTED = "REDACTED";
+const FULL_URL_KEYS = ["url.full", "http.url", "url.original"];
+const QUERY_KEYS = ["url.query"];
+const PATH_KEYS = ["url.path", "http.target"];
+
+/** Builds the predicate "is this query parameter sensitive" from the configured name suffixes. */
+export function sensitiveParamMatcher(suffixes: readonly string[]): (name: string) => boolean {
+  const list = suffixes.map((s) => s.toLowerCase().replace(/[-_.]/g, ""));
+  return (name) => {
+    const normalized = name.toLowerCase().replace(/[-_.]/g, "");
+    return list.some((suffix) => normalized.endsWith(suffix));
+  };
+}
+
+/** Redacts the values of sensitive parameters in a query string (without the leading `?`). */
+export function redactQuery(query: string, isSensitive: (name: string) => boolean): string {
+  if (query === "") return query;
+  return query
+    .split("&")
+    .map((pair) => {
+      const at = pair.indexOf("=");
+      const rawName = at < 0 ? pair : pair.slice(0, at);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, " "));
+      } catch {
+        // keep the raw name
+      }
+      return at >= 0 && isSensitive(name) ? `${rawName}=${REDACTED}` : pair;
+    })
+    .join("&");
+}
+
+/** Redacts userinfo and sensitive query values of an absolute URL or a path. */
+export function redactUrl(url: string, isSensitive: (name: string) => boolean): string {
+  let out = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, `$1${REDACTED}:${REDACTED}@`);
+  const q = out.indexOf("?");
+  if (q >= 0) {
+    const hash = out.indexOf("#", q);
+    const end = hash < 0 ? out.length : hash;
+    out = out.slice(0, q + 1) + redactQuery(out.slice(q + 1, end), isSensitive) + out.slice(end);
+  }
+  return out;
+}
+
+/** The span processor doing the above; put it before the export processor. */
+export class RedactingSpanProcessor implements SpanProcessor {
+  private readonly isSensitive: ((name: string) => boolean) | undefined;
+
+  constructor(suffixes: readonly string[] | false) {
+    this.isSensitive = suffixes === false ? undefined : sensitiveParamMatcher(suffixes);
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    const mutable = span as { name: string; attributes: Record<string, unknown> };
+    const q = mutable.name.indexOf("?");
+    if (q >= 0) mutable.name = mutable.name.slice(0, q);
+    const attrs = mutable.attributes;
+    for (const key of PATH_KEYS) {
+      const value = attrs[key];
+      if (typeof value !== "string") continue;
+      const at = value.indexOf("?");
+      if (at < 0) continue;
+      attrs[key] = value.slice(0, at);
+      if (attrs["url.query"] === undefined) attrs["url.query"] = value.slice(at + 1);
+    }
+    const isSensitive = this.isSensitive;
+    if (isSensitive === undefined) return;
+    for (const key of FULL_URL_KEYS) {
+      const value = attrs[key];
+      if (typeof value === "string") attrs[key] = redactUrl(value, isSensitive);
+    }
+    for (const key of QUERY_KEYS) {
+      const value = attrs[key];
+      if (typeof value === "string") attrs[key] = redactQuery(value, isSensitive);
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
