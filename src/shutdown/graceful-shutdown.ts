@@ -1,0 +1,195 @@
+/**
+ * Graceful shutdown in the order a Kubernetes rollout needs: stop being ready, keep serving
+ * while the load balancers notice, stop accepting connections, finish what is in flight, run the
+ * shutdown hooks (the trace flush), exit 0 — all within one bound. A second signal or an overrun
+ * exits 1 with a message naming what was still pending.
+ */
+import { Server as NetServer } from "node:net";
+import type { Server } from "node:http";
+import { PACKAGE_NAME, errorOnce } from "../logger.js";
+import { runShutdownHooks } from "../shutdown-hooks.js";
+import { readinessOf } from "../health/readiness-state.js";
+import type { ReadinessState } from "../health/readiness-state.js";
+import { InFlightRequests } from "./in-flight.js";
+import { resolveShutdownOptions } from "./options.js";
+import type { GracefulShutdownOptions } from "./options.js";
+
+/** What `enableGracefulShutdown` accepts: a `node:http`/`https` server (Express: the value of `app.listen()`) or a Fastify app. */
+export type ShutdownTarget = Server | FastifyLike;
+
+/** The part of a Fastify instance (4 or 5) the shutdown uses. */
+export interface FastifyLike {
+  readonly server: Server;
+  close(): PromiseLike<unknown>;
+  addHook: unknown;
+}
+
+/** Controls the graceful shutdown of one server. */
+export interface GracefulShutdown {
+  /**
+   * Starts the shutdown, as the signal would. Resolves after `exit` was called (with the real
+   * `process.exit`, the process ends first). Calling it again returns the same promise.
+   */
+  shutdown(): Promise<void>;
+  /** Removes the signal listeners and request tracking; a shutdown already running goes on. */
+  dispose(): void;
+  /** The state the readiness route of this server reads. */
+  readonly readiness: ReadinessState;
+  /** The drain delay in use, after options and environment. */
+  readonly drainDelayMs: number;
+  /** The bound in use, after options and environment. */
+  readonly timeoutMs: number;
+}
+
+type Phase = "running" | "draining" | "closing" | "hooks" | "done";
+
+const REGISTERED = Symbol.for("@crisislen/observability:graceful-shutdown");
+let instances = 0;
+
+function isFastify(target: unknown): target is FastifyLike {
+  const candidate = target as Partial<FastifyLike> | null;
+  return (
+    typeof candidate === "object" &&
+    candidate !== null &&
+    candidate.server instanceof NetServer &&
+    typeof candidate.close === "function" &&
+    typeof candidate.addHook === "function"
+  );
+}
+
+/**
+ * Makes `target` shut down gracefully on SIGTERM (and on {@link GracefulShutdown.shutdown}).
+ * Calling it again for the same server returns the first controller; its options stay.
+ *
+ * @example
+ * const server = app.listen(3000);          // Express
+ * enableGracefulShutdown(server);
+ * @example
+ * await app.listen({ port: 3000 });        // Fastify: app.close() runs, onClose hooks included
+ * enableGracefulShutdown(app, { drainDelayMs: 10_000 });
+ */
+export function enableGracefulShutdown(target: ShutdownTarget, options: GracefulShutdownOptions = {}): GracefulShutdown {
+  const fastify = isFastify(target) ? target : undefined;
+  const server = fastify?.server ?? target;
+  if (!(server instanceof NetServer)) {
+    throw new TypeError(
+      `${PACKAGE_NAME}: enableGracefulShutdown expects a node:http server (for Express, the value of app.listen()) or a Fastify instance, got ${typeof target === "function" ? "a function (an Express app? pass app.listen()'s server)" : String(target)}`,
+    );
+  }
+  const holder = server as Server & { [REGISTERED]?: GracefulShutdown };
+  const existing = holder[REGISTERED];
+  if (existing !== undefined) return existing;
+
+  const settings = resolveShutdownOptions(options);
+  const { drainDelayMs, timeoutMs, exit } = settings;
+  const readiness = readinessOf(server);
+  const inFlight = new InFlightRequests(server);
+  const id = ++instances;
+  let phase: Phase = "running";
+  let running: Promise<void> | undefined;
+  let exited = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  let deadline: NodeJS.Timeout | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  const pending = (): string => {
+    const parts: string[] = [];
+    if (phase === "draining") parts.push(`the ${drainDelayMs} ms drain delay`);
+    const requests = inFlight.describe();
+    if (requests !== undefined) parts.push(requests);
+    if (phase === "closing" && requests === undefined) parts.push("open connections of the closing server");
+    if (phase === "hooks") parts.push("shutdown hooks (e.g. the trace flush)");
+    return parts.join(", ") || "nothing";
+  };
+
+  const finish = (code: number): void => {
+    if (exited) return;
+    exited = true;
+    phase = "done";
+    clearTimeout(deadline);
+    clearTimeout(drainTimer);
+    dispose();
+    try {
+      exit(code);
+    } finally {
+      resolveDone();
+    }
+  };
+
+  const fail = (key: string, message: string): void => {
+    if (exited) return;
+    errorOnce(`shutdown:${id}:${key}`, `${message}; exiting with code 1, still pending: ${pending()}`);
+    finish(1);
+  };
+
+  const closeServer = (): Promise<void> => {
+    if (fastify !== undefined) {
+      return Promise.resolve(fastify.close()).then(
+        () => undefined,
+        (error: unknown) => void errorOnce(`shutdown:${id}:close`, "closing the Fastify app failed", error),
+      );
+    }
+    // ERR_SERVER_NOT_RUNNING (never listened) counts as closed.
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+
+  const run = async (): Promise<void> => {
+    const startedAt = Date.now();
+    readiness.beginShutdown();
+    settings.readiness?.beginShutdown();
+    deadline = setTimeout(() => fail("overrun", `graceful shutdown did not finish within ${timeoutMs} ms`), timeoutMs);
+
+    phase = "draining";
+    inFlight.beginDraining();
+    await new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, drainDelayMs)));
+    if (exited) return;
+
+    phase = "closing";
+    const closed = closeServer();
+    inFlight.beginClosing();
+    await inFlight.idle();
+    await closed;
+    if (exited) return;
+
+    phase = "hooks";
+    const remaining = Math.max(1, timeoutMs - (Date.now() - startedAt));
+    const flushed = await runShutdownHooks(remaining);
+    if (!flushed) return fail("hooks", `shutdown hooks did not finish within the ${timeoutMs} ms bound`);
+    finish(0);
+  };
+
+  const shutdown = (): Promise<void> => {
+    running ??= run().catch((error: unknown) => {
+      errorOnce(`shutdown:${id}:error`, "graceful shutdown failed", error);
+      fail("error", "graceful shutdown failed");
+    });
+    return done;
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (running === undefined) {
+      void shutdown();
+      return;
+    }
+    fail("second-signal", `received ${signal} again during graceful shutdown`);
+  };
+
+  const dispose = (): void => {
+    for (const signal of settings.signals) process.off(signal, onSignal);
+    inFlight.dispose();
+    if (holder[REGISTERED] === controller) delete holder[REGISTERED];
+  };
+
+  for (const signal of settings.signals) process.on(signal, onSignal);
+
+  const controller: GracefulShutdown = {
+    shutdown,
+    dispose,
+    readiness,
+    drainDelayMs,
+    timeoutMs,
+  };
+  Object.defineProperty(holder, REGISTERED, { value: controller, enumerable: false, configurable: true });
+  return controller;
+}
