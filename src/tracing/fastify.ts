@@ -92,7 +92,8 @@ export function instrumentFastify(app: FastifyLike, frameworkSpans: boolean, rel
     } catch {
       // older instance without a router to print
     }
-    if (routes.includes("(")) {
+    // "└── /a (GET, HEAD)"; an empty router prints "(empty tree)".
+    if (/\([A-Z]+[,)]/.test(routes)) {
       warnOnce(
         "fastify:late",
         "instrumentApp(app) was called after routes were defined; those routes get no server span name or framework spans. Call `await instrumentApp(app)` right after creating the instance.",

@@ -2,6 +2,7 @@
  * `instrumentApp(app, options)`: starts tracing once per process (whichever copy of the package
  * and whichever call comes first) and attaches the framework-specific part to `app`.
  */
+import { subscribe } from "node:diagnostics_channel";
 import { warnOnce } from "../logger.js";
 import { resolveConfig, type ResolvedConfig } from "./config.js";
 import { isExpress, instrumentExpress } from "./express.js";
@@ -50,6 +51,14 @@ export function ensureTracing(options: InstrumentAppOptions, startedBy: RunningT
   }
   const handle = startProvider(config);
   state.running = { handle, config, startedBy, holders: 0 };
+  if (startedBy === "preload") {
+    // Every Fastify instance created from now on is instrumented as by instrumentApp(app),
+    // before any route exists (Fastify ≥ 4.x publishes each new instance on this channel).
+    subscribe("fastify.initialization", (message) => {
+      const app = (message as { fastify?: unknown }).fastify;
+      if (isFastify(app)) instrumentFastify(app, state.settings.frameworkSpans, () => Promise.resolve());
+    });
+  }
   return state.running;
 }
 
