@@ -1,0 +1,129 @@
+/**
+ * The Fastify plugin: records the HTTP metrics for every route of the instance it is
+ * registered on (and its children) and serves the exposition route. Fastify 4 and 5.
+ */
+import type { FastifyInstance, FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
+import type { Registry } from "prom-client";
+import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
+import { getMetrics } from "./metrics/crisislen-metrics.js";
+import { RequestRecorder } from "./http/request-recorder.js";
+import { checkTokenOption, createExposition } from "./http/exposition.js";
+import { trackResponse } from "./http/track-response.js";
+import { markUntracked } from "./http/untracked.js";
+import { PACKAGE_NAME } from "./logger.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** `false` leaves this route out of the HTTP metrics. @default true */
+    metrics?: boolean;
+  }
+}
+
+/** Options of {@link metricsPlugin}. */
+export interface FastifyMetricsOptions {
+  /** Registry the metrics live in and the route exposes. @default the process-wide default registry */
+  registry?: Registry;
+  /**
+   * Path of the exposition route, or `false` for none (serve it elsewhere, e.g. the separate
+   * metrics listener).
+   * @default "/metrics"
+   */
+  metricsPath?: string | false;
+  /**
+   * Bearer token the exposition route requires (`Authorization: Bearer <token>`); others get 401.
+   * @default undefined (no guard)
+   */
+  token?: string;
+  /**
+   * Buckets of `http_request_duration_seconds` in seconds: finite, positive, increasing.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+   */
+  durationBuckets?: readonly number[];
+}
+
+const REGISTERED = Symbol.for("@crisislen/observability:fastify-metrics");
+
+function checkOptions(options: FastifyMetricsOptions): void {
+  const path = options.metricsPath;
+  if (path !== undefined && path !== false && (typeof path !== "string" || !path.startsWith("/"))) {
+    throw new TypeError(
+      `${PACKAGE_NAME}: metricsPath must be a path starting with "/" or false, got ${JSON.stringify(path)}`,
+    );
+  }
+  checkTokenOption(options.token);
+}
+
+const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, done) => {
+  try {
+    setUp(fastify, options);
+    done();
+  } catch (error) {
+    done(error as Error);
+  }
+};
+
+function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
+  checkOptions(options);
+  const marked = fastify as unknown as Record<symbol, boolean>;
+  if (marked[REGISTERED] === true) {
+    // Registered again on the same instance (or an ancestor): one set of hooks is enough.
+    return;
+  }
+  marked[REGISTERED] = true;
+
+  const recorder = new RequestRecorder(
+    getMetrics({
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.durationBuckets === undefined
+        ? {}
+        : { durationBuckets: options.durationBuckets }),
+    }),
+  );
+
+  // Routing has happened by onRequest, so the route template is known here; the response is
+  // measured when the socket-level response closes, which covers streamed bodies and clients
+  // that went away (499) alike.
+  fastify.addHook("onRequest", function trackRequestMetrics(request, reply, next) {
+    try {
+      const route = request.routeOptions;
+      if (route.config?.metrics !== false) {
+        trackResponse(request.raw, reply.raw, recorder, route.url ?? UNMATCHED_ENDPOINT);
+      }
+    } catch {
+      // Metrics never break the request path.
+    }
+    next();
+  });
+
+  if (options.metricsPath !== false) {
+    const render = createExposition({
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+    });
+    fastify.route({
+      method: ["GET", "HEAD"],
+      url: options.metricsPath ?? "/metrics",
+      config: { metrics: false },
+      logLevel: "warn",
+      handler: async function serveMetrics(request, reply) {
+        markUntracked(request.raw);
+        const response = await render(request.raw.method, request.headers);
+        void reply.code(response.status).headers(response.headers);
+        return response.body;
+      },
+    });
+  }
+}
+
+/**
+ * Fastify plugin recording `http_requests_total` and `http_request_duration_seconds` for every
+ * route, and serving `GET /metrics`. Register it with `await app.register(metricsPlugin)`.
+ * A route with `config: { metrics: false }` is not counted.
+ */
+export const metricsPlugin = fp(plugin, {
+  fastify: "4.x || 5.x",
+  name: "@crisislen/observability",
+});
+
+export default metricsPlugin;

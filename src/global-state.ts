@@ -1,0 +1,28 @@
+/**
+ * Process-wide state shared by every loaded copy of the package: the ESM and CJS builds, and two
+ * installed versions. It lives on `globalThis` under a `Symbol.for` key, so each copy finds the
+ * same object instead of creating its own registry or tracer provider.
+ */
+
+const STATE_KEY = Symbol.for("@crisislen/observability:state/v1");
+
+/** Slots are added by the modules that own them; each module casts its own slot. */
+export type SharedState = Record<string, unknown>;
+
+/** Returns the process-wide shared state object, creating it on first use. */
+export function sharedState(): SharedState {
+  const holder = globalThis as unknown as Record<symbol, SharedState | undefined>;
+  let state = holder[STATE_KEY];
+  if (state === undefined) {
+    state = {};
+    Object.defineProperty(globalThis, STATE_KEY, { value: state, enumerable: false });
+  }
+  return state;
+}
+
+/** Returns the value in `slot`, creating it with `create` when absent. */
+export function sharedSlot<T>(slot: string, create: () => T): T {
+  const state = sharedState();
+  if (!(slot in state)) state[slot] = create();
+  return state[slot] as T;
+}

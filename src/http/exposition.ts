@@ -1,0 +1,131 @@
+/**
+ * The exposition endpoint as a plain `(req, res)` handler: Express, `node:http`, the separate
+ * metrics listener and the Fastify route all serve through it. It negotiates the format,
+ * guards with an optional bearer token (compared in constant time), and is never counted in
+ * the request metrics.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Registry } from "prom-client";
+import { errorOnce, PACKAGE_NAME } from "../logger.js";
+import { defaultRegistry } from "../metrics/registry.js";
+import {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  renderRegistry,
+  wantsOpenMetrics,
+} from "./serialize.js";
+import { markUntracked } from "./untracked.js";
+
+/** Options of {@link metricsHandler}. */
+export interface MetricsHandlerOptions {
+  /** Registry to expose. @default the process-wide default registry */
+  registry?: Registry;
+  /**
+   * When set, requests must send `Authorization: Bearer <token>`; others get 401.
+   * @default undefined (no guard)
+   */
+  token?: string;
+}
+
+/** A rendered response, framework-neutral. */
+export interface ExpositionResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Validates the `token` option once, at setup. */
+export function checkTokenOption(token: unknown): string | undefined {
+  if (token === undefined) return undefined;
+  if (typeof token !== "string" || token.length === 0) {
+    throw new TypeError(
+      `${PACKAGE_NAME}: token must be a non-empty string, got ${typeof token === "string" ? '""' : typeof token}`,
+    );
+  }
+  return token;
+}
+
+/** Builds the renderer behind every exposition endpoint. */
+export function createExposition(
+  options: MetricsHandlerOptions = {},
+): (
+  method: string | undefined,
+  headers: IncomingMessage["headers"],
+) => Promise<ExpositionResponse> {
+  const token = checkTokenOption(options.token);
+  const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
+  const registryOf = () => options.registry ?? defaultRegistry();
+
+  return async function renderExposition(method, headers) {
+    if (method !== "GET" && method !== "HEAD") {
+      return {
+        status: 405,
+        headers: { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" },
+        body: "Method Not Allowed\n",
+      };
+    }
+    if (expected !== undefined) {
+      const given = headers.authorization ?? "";
+      // Hashing first gives equal-length buffers, so the comparison time does not depend on
+      // how much of the token matched nor on its length.
+      if (!timingSafeEqual(digest(given), expected)) {
+        return {
+          status: 401,
+          headers: {
+            "www-authenticate": 'Bearer realm="metrics"',
+            "content-type": "text/plain; charset=utf-8",
+          },
+          body: "Unauthorized\n",
+        };
+      }
+    }
+    const openMetrics = wantsOpenMetrics(headers.accept);
+    try {
+      const body = await renderRegistry(registryOf(), openMetrics);
+      return {
+        status: 200,
+        headers: {
+          "content-type": openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+          "cache-control": "no-store",
+        },
+        body,
+      };
+    } catch (error) {
+      errorOnce("exposition", "collecting metrics failed; answering 500", error);
+      return {
+        status: 500,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+        body: "metrics collection failed\n",
+      };
+    }
+  };
+}
+
+/**
+ * A `(req, res)` handler serving the exposition, for Express (`app.get("/metrics",
+ * metricsHandler())`) and plain `node:http`. Answers 405 to methods other than GET and HEAD.
+ */
+export function metricsHandler(
+  options: MetricsHandlerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const render = createExposition(options);
+  return function serveMetrics(req, res) {
+    markUntracked(req);
+    render(req.method, req.headers).then(
+      (response) => {
+        res.writeHead(response.status, response.headers);
+        res.end(req.method === "HEAD" ? undefined : response.body);
+      },
+      /* c8 ignore next 4 -- render never rejects; this guards the response anyway */
+      () => {
+        res.statusCode = 500;
+        res.end();
+      },
+    );
+  };
+}

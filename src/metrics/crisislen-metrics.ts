@@ -1,0 +1,208 @@
+/**
+ * The five CrisisLens metrics for one registry, with the domain helpers around them. Created
+ * once per registry and reused; `metrics` (the root export) is the default registry's set.
+ */
+import type { Registry } from "prom-client";
+import { sharedSlot } from "../global-state.js";
+import {
+  DEFAULT_DURATION_BUCKETS,
+  HELP,
+  HTTP_DURATION_LABELS,
+  HTTP_REQUEST_DURATION_SECONDS,
+  HTTP_REQUEST_LABELS,
+  HTTP_REQUESTS_TOTAL,
+  ITEMS_PROCESSED_TOTAL,
+  RISK_SCORE,
+  RISK_SCORE_BUCKETS,
+  WORKFLOWS_ACTIVE,
+} from "./catalogue.js";
+import type { HttpDurationLabel, HttpRequestLabel } from "./catalogue.js";
+import { Counter } from "./counter.js";
+import { requireInRange, requireNonNegative, validateBuckets } from "./errors.js";
+import { Gauge } from "./gauge.js";
+import { Histogram } from "./histogram.js";
+import { OWN_METRIC } from "./metric-object.js";
+import { defaultRegistry, getOrRegister } from "./registry.js";
+
+/** The five metrics, plus helpers that record CrisisLens domain events correctly. */
+export interface CrisisLensMetrics {
+  /** `http_requests_total{method, endpoint, status}`. */
+  readonly httpRequests: Counter<HttpRequestLabel>;
+  /** `http_request_duration_seconds{method, endpoint}`. */
+  readonly httpRequestDuration: Histogram<HttpDurationLabel>;
+  /** `crisislen_items_processed_total`. */
+  readonly itemsProcessed: Counter<never>;
+  /** `crisislen_workflows_active`. */
+  readonly workflowsActive: Gauge;
+  /** `crisislen_risk_score`, buckets 0.1 … 1; values outside 0–1 are rejected. */
+  readonly riskScore: Histogram<never>;
+  /**
+   * Counts processed items. Throws a `RangeError` naming the metric for a negative or
+   * non-finite count (and a `TypeError` for a non-number), recording nothing.
+   * @param count - how many items, default 1
+   */
+  countItems(count?: number): void;
+  /**
+   * Runs `work` with `crisislen_workflows_active` raised by one, and lowers it again when `work`
+   * returns, throws, or its promise settles. Returns what `work` returns (sync stays sync).
+   */
+  trackWorkflow<T>(work: () => T): T;
+  /** Records a risk score in 0–1; throws naming the metric and the value otherwise. */
+  recordRiskScore(score: number): void;
+}
+
+/** Options of {@link getMetrics}. */
+export interface MetricsOptions {
+  /** Registry to register in. @default the process-wide default registry (prom-client's `register`) */
+  registry?: Registry;
+  /** Buckets of `http_request_duration_seconds` in seconds. @default DEFAULT_DURATION_BUCKETS */
+  durationBuckets?: readonly number[];
+}
+
+function build(registry: Registry, durationBuckets: readonly number[]): CrisisLensMetrics {
+  const httpRequests = getOrRegister(
+    registry,
+    HTTP_REQUESTS_TOTAL,
+    { type: "counter", labelNames: HTTP_REQUEST_LABELS },
+    () =>
+      new Counter<HttpRequestLabel>({
+        name: HTTP_REQUESTS_TOTAL,
+        help: HELP[HTTP_REQUESTS_TOTAL],
+        labelNames: HTTP_REQUEST_LABELS,
+      }),
+  );
+  const httpRequestDuration = getOrRegister(
+    registry,
+    HTTP_REQUEST_DURATION_SECONDS,
+    { type: "histogram", labelNames: HTTP_DURATION_LABELS, buckets: durationBuckets },
+    () =>
+      new Histogram<HttpDurationLabel>({
+        name: HTTP_REQUEST_DURATION_SECONDS,
+        help: HELP[HTTP_REQUEST_DURATION_SECONDS],
+        labelNames: HTTP_DURATION_LABELS,
+        buckets: durationBuckets,
+      }),
+  );
+  const itemsProcessed = getOrRegister(
+    registry,
+    ITEMS_PROCESSED_TOTAL,
+    { type: "counter", labelNames: [] },
+    () => new Counter<never>({ name: ITEMS_PROCESSED_TOTAL, help: HELP[ITEMS_PROCESSED_TOTAL] }),
+  );
+  const workflowsActive = getOrRegister(
+    registry,
+    WORKFLOWS_ACTIVE,
+    { type: "gauge", labelNames: [] },
+    () => new Gauge({ name: WORKFLOWS_ACTIVE, help: HELP[WORKFLOWS_ACTIVE] }),
+  );
+  const riskScore = getOrRegister(
+    registry,
+    RISK_SCORE,
+    { type: "histogram", labelNames: [], buckets: RISK_SCORE_BUCKETS },
+    () =>
+      new Histogram<never>({
+        name: RISK_SCORE,
+        help: HELP[RISK_SCORE],
+        buckets: RISK_SCORE_BUCKETS,
+        validate: (metric, value) => void requireInRange(metric, value, 0, 1),
+      }),
+  );
+
+  return {
+    httpRequests,
+    httpRequestDuration,
+    itemsProcessed,
+    workflowsActive,
+    riskScore,
+    countItems(count = 1) {
+      itemsProcessed.inc(requireNonNegative(ITEMS_PROCESSED_TOTAL, count, "count"));
+    },
+    trackWorkflow<T>(work: () => T): T {
+      workflowsActive.inc();
+      let result: T;
+      try {
+        result = work();
+      } catch (error) {
+        workflowsActive.dec();
+        throw error;
+      }
+      if (result !== null && typeof (result as { then?: unknown })?.then === "function") {
+        const done = () => workflowsActive.dec();
+        (result as PromiseLike<unknown>).then(done, done);
+        return result;
+      }
+      workflowsActive.dec();
+      return result;
+    },
+    recordRiskScore(score) {
+      riskScore.observe(score);
+    },
+  };
+}
+
+const cache = () =>
+  sharedSlot("metricsByRegistry", () => new WeakMap<Registry, CrisisLensMetrics>());
+
+/**
+ * The five metrics registered in `options.registry` (default: the process-wide registry),
+ * created on first use and reused afterwards. A registry that was cleared (hot reload) gets
+ * them registered again. Throws when the duration buckets are invalid, or differ from those
+ * the registry's histogram already has.
+ */
+export function getMetrics(options: MetricsOptions = {}): CrisisLensMetrics {
+  const registry = options.registry ?? defaultRegistry();
+  const buckets =
+    options.durationBuckets === undefined
+      ? registeredDurationBuckets(registry)
+      : validateBuckets("durationBuckets", options.durationBuckets);
+  const cached = cache().get(registry);
+  if (
+    cached !== undefined &&
+    registry.getSingleMetric(HTTP_REQUESTS_TOTAL) === (cached.httpRequests as unknown) &&
+    registry.getSingleMetric(RISK_SCORE) === (cached.riskScore as unknown) &&
+    sameBuckets(cached.httpRequestDuration.buckets, buckets)
+  ) {
+    return cached;
+  }
+  const created = build(registry, buckets);
+  cache().set(registry, created);
+  return created;
+}
+
+/** The buckets of the duration histogram already in `registry`, so a later plain call reuses them. */
+function registeredDurationBuckets(registry: Registry): readonly number[] {
+  const existing = registry.getSingleMetric(HTTP_REQUEST_DURATION_SECONDS) as unknown as
+    { buckets?: unknown; [OWN_METRIC]?: boolean } | undefined;
+  if (existing?.[OWN_METRIC] === true && Array.isArray(existing.buckets))
+    return existing.buckets as number[];
+  return DEFAULT_DURATION_BUCKETS;
+}
+
+function sameBuckets(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/**
+ * The five CrisisLens metrics in the default registry, created on first access (importing the
+ * package registers nothing).
+ */
+export const metrics: CrisisLensMetrics = {
+  get httpRequests() {
+    return getMetrics().httpRequests;
+  },
+  get httpRequestDuration() {
+    return getMetrics().httpRequestDuration;
+  },
+  get itemsProcessed() {
+    return getMetrics().itemsProcessed;
+  },
+  get workflowsActive() {
+    return getMetrics().workflowsActive;
+  },
+  get riskScore() {
+    return getMetrics().riskScore;
+  },
+  countItems: (count) => getMetrics().countItems(count),
+  trackWorkflow: (work) => getMetrics().trackWorkflow(work),
+  recordRiskScore: (score) => getMetrics().recordRiskScore(score),
+};

@@ -1,0 +1,176 @@
+/**
+ * A histogram compatible with prom-client's `Registry` and `Histogram` API (`observe`,
+ * `startTimer`, `labels`, `remove`, `reset`, `get`). Bucket bounds print exactly as given, and
+ * each bucket can keep the latest exemplar (trace and span ids) for OpenMetrics scrapes.
+ */
+import { requireFiniteNumber } from "./errors.js";
+import type { ExemplarValue, MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
+import { OWN_METRIC } from "./metric-object.js";
+import type { LabelValues, SeriesBase } from "./series-store.js";
+import { SeriesStore } from "./series-store.js";
+
+/** One histogram series: per-bucket counts (not cumulative; the last slot is `+Inf`). */
+export class HistogramSeries implements SeriesBase {
+  readonly counts: Float64Array;
+  readonly exemplars: Array<ExemplarValue | undefined>;
+  sum = 0;
+  count = 0;
+  detached = false;
+
+  constructor(
+    readonly labels: Readonly<Record<string, string>>,
+    private readonly bounds: readonly number[],
+    private readonly store: SeriesStore<HistogramSeries>,
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+    this.exemplars = [];
+  }
+
+  /** Records `value` (unchecked: internal callers pass finite numbers). */
+  observe(value: number, exemplar?: Record<string, string>): void {
+    if (this.detached) {
+      this.store.reattach(this).observe(value, exemplar);
+      return;
+    }
+    const bounds = this.bounds;
+    let index = 0;
+    while (index < bounds.length && value > (bounds[index] as number)) index++;
+    this.counts[index]! += 1;
+    this.sum += value;
+    this.count += 1;
+    if (exemplar !== undefined) {
+      this.exemplars[index] = { labelSet: exemplar, value, timestamp: Date.now() / 1000 };
+    }
+  }
+}
+
+/** Options of {@link Histogram}. */
+export interface HistogramConfig<L extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly L[];
+  /** Upper bounds, increasing; `+Inf` is implicit. */
+  buckets: readonly number[];
+  /** Checks each observed value beyond finiteness (e.g. a 0–1 range); throws to reject it. */
+  validate?: (metric: string, value: number) => void;
+}
+
+/** A distribution of observed values in fixed buckets. */
+export class Histogram<L extends string = string> {
+  readonly [OWN_METRIC] = true;
+  readonly type = "histogram" as const;
+  readonly aggregator = "sum";
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  readonly buckets: readonly number[];
+  readonly #store: SeriesStore<HistogramSeries>;
+  readonly #validate: ((metric: string, value: number) => void) | undefined;
+
+  constructor(config: HistogramConfig<L>) {
+    this.name = config.name;
+    this.help = config.help;
+    this.labelNames = [...(config.labelNames ?? [])];
+    this.buckets = Object.freeze([...config.buckets]);
+    this.#validate = config.validate;
+    this.#store = new SeriesStore<HistogramSeries>(
+      this.name,
+      this.labelNames,
+      (labels) => new HistogramSeries(labels, this.buckets, this.#store),
+    );
+  }
+
+  get shape(): MetricShape {
+    return { type: this.type, labelNames: this.labelNames, buckets: this.buckets };
+  }
+
+  #check(value: unknown): number {
+    const number = requireFiniteNumber(this.name, value);
+    this.#validate?.(this.name, number);
+    return number;
+  }
+
+  /**
+   * Records a value, as `observe(value)` or `observe(labels, value)`. Throws an error naming the
+   * metric and the value for anything but a finite number (or one the metric rejects), and
+   * records nothing.
+   */
+  observe(labels: Partial<Record<L, string | number>> | number, value?: number): void {
+    if (typeof labels === "object" && labels !== null) {
+      const checked = this.#check(value);
+      this.#store.byObject(labels as LabelValues).observe(checked);
+      return;
+    }
+    const checked = this.#check(labels);
+    this.#store.byObject(undefined).observe(checked);
+  }
+
+  /** Starts a timer; calling the returned function observes the seconds elapsed and returns them. */
+  startTimer(
+    labels?: Partial<Record<L, string | number>>,
+  ): (end?: Partial<Record<L, string | number>>) => number {
+    const start = process.hrtime.bigint();
+    return (endLabels) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      this.#store.byObject({ ...labels, ...endLabels } as LabelValues).observe(seconds);
+      return seconds;
+    };
+  }
+
+  /** A child bound to label values given in `labelNames` order. */
+  labels(...values: Array<string | number>): { observe(value: number): void } {
+    const series = this.#store.byPositional(values);
+    return {
+      observe: (value: number) => series.observe(this.#check(value)),
+    };
+  }
+
+  /** The series for label values in `labelNames` order, for hot paths that keep it. */
+  series(values: readonly string[]): HistogramSeries {
+    return this.#store.byValues(values);
+  }
+
+  /** Removes the series with these label values. */
+  remove(...values: Array<string | number>): void {
+    this.#store.remove(this.#store.positional(values));
+  }
+
+  /** Removes every series (as prom-client does). */
+  reset(): void {
+    this.#store.clear();
+  }
+
+  /** Number of label sets. */
+  get seriesCount(): number {
+    return this.#store.size;
+  }
+
+  get(): MetricSnapshot {
+    const values: SampleValue[] = [];
+    const bounds = this.buckets;
+    const emit = (series: HistogramSeries) => {
+      let cumulative = 0;
+      for (let index = 0; index <= bounds.length; index++) {
+        cumulative += series.counts[index] as number;
+        const le = index < bounds.length ? (bounds[index] as number) : "+Inf";
+        values.push({
+          value: cumulative,
+          labels: { ...series.labels, le },
+          metricName: `${this.name}_bucket`,
+          exemplar: series.exemplars[index] ?? null,
+        });
+      }
+      values.push({ value: series.sum, labels: series.labels, metricName: `${this.name}_sum` });
+      values.push({ value: series.count, labels: series.labels, metricName: `${this.name}_count` });
+    };
+    for (const series of this.#store.values()) emit(series);
+    if (this.#store.size === 0 && this.labelNames.length === 0) emit(this.#store.byValues([]));
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    };
+  }
+}

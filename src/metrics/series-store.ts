@@ -1,0 +1,115 @@
+/**
+ * Label-set bookkeeping shared by the metric classes: one series object per distinct label
+ * values, created once and handed out again, so a hot path can keep a series and update it
+ * without hashing labels on every call.
+ */
+import { labelError } from "./errors.js";
+
+/** Label values by label name, as prom-client takes them. */
+export type LabelValues = Record<string, string | number>;
+
+/** What every series carries: its labels, and whether `reset()` removed it from its metric. */
+export interface SeriesBase {
+  readonly labels: Readonly<Record<string, string>>;
+  detached: boolean;
+}
+
+const KEY_SEPARATOR = "\u0001";
+
+export class SeriesStore<S extends SeriesBase> {
+  readonly #map = new Map<string, S>();
+
+  constructor(
+    readonly metricName: string,
+    readonly labelNames: readonly string[],
+    private readonly create: (labels: Record<string, string>) => S,
+  ) {}
+
+  /** The series for label values given in `labelNames` order (no validation: internal callers). */
+  byValues(values: readonly string[]): S {
+    const key = values.length === 1 ? (values[0] as string) : values.join(KEY_SEPARATOR);
+    let series = this.#map.get(key);
+    if (series === undefined) {
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name, index) => {
+        labels[name] = values[index] as string;
+      });
+      series = this.create(labels);
+      this.#map.set(key, series);
+    }
+    return series;
+  }
+
+  /** Puts a series that `reset()` detached back into the store (or returns its replacement). */
+  reattach(series: S): S {
+    const current = this.byValues(this.labelNames.map((name) => series.labels[name] as string));
+    return current;
+  }
+
+  /** The series for a prom-client style label object; validates names and value types. */
+  byObject(labels: LabelValues | undefined): S {
+    return this.byValues(this.valuesOf(labels));
+  }
+
+  /** Label values in `labelNames` order from positional arguments, validated. */
+  byPositional(values: readonly unknown[]): S {
+    return this.byValues(this.positional(values));
+  }
+
+  /** Validated label values from positional arguments. */
+  positional(values: readonly unknown[]): string[] {
+    if (values.length !== this.labelNames.length) {
+      throw labelError(
+        this.metricName,
+        `expects ${this.labelNames.length} label values (${this.labelNames.join(", ")}), got ${values.length}`,
+      );
+    }
+    return values.map((value, index) => this.labelValue(this.labelNames[index] as string, value));
+  }
+
+  valuesOf(labels: LabelValues | undefined): string[] {
+    const given = labels ?? {};
+    for (const name of Object.keys(given)) {
+      if (!this.labelNames.includes(name)) {
+        throw labelError(
+          this.metricName,
+          `has no label "${name}" (labels: ${this.labelNames.length > 0 ? this.labelNames.join(", ") : "none"})`,
+        );
+      }
+    }
+    return this.labelNames.map((name) => this.labelValue(name, given[name]));
+  }
+
+  private labelValue(name: string, value: unknown): string {
+    if (typeof value === "string") return value;
+    if (typeof value === "number" && Number.isFinite(value)) return String(value);
+    throw labelError(
+      this.metricName,
+      `label "${name}" needs a string or finite number, got ${String(value)}`,
+    );
+  }
+
+  /** Removes one series; a kept reference to it re-registers itself on its next update. */
+  remove(values: readonly string[]): void {
+    const key = values.join(KEY_SEPARATOR);
+    const series = this.#map.get(key);
+    if (series !== undefined) {
+      series.detached = true;
+      this.#map.delete(key);
+    }
+  }
+
+  /** Removes every series. */
+  clear(): void {
+    for (const series of this.#map.values()) series.detached = true;
+    this.#map.clear();
+  }
+
+  values(): IterableIterator<S> {
+    return this.#map.values();
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+}
