@@ -1,0 +1,85 @@
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { describe, expect, it } from "vitest";
+import { kustomize } from "./support/kustomize.js";
+import { findOne } from "./support/manifests.js";
+import { baseDir, monitoringDir, overlayDir } from "./support/paths.js";
+
+describe("kustomize base and overlays (deploy/k8s)", () => {
+  it("puts every production object in namespace crisislen, and staging in crisislen-staging", async () => {
+    for (const [env, namespace] of [
+      ["production", "crisislen"],
+      ["staging", "crisislen-staging"],
+    ] as const) {
+      const objects = await kustomize(overlayDir(env));
+      expect(findOne(objects, "Namespace").metadata.name).toBe(namespace);
+      const namespaced = objects.filter((o) => o.kind !== "Namespace");
+      expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set([namespace]));
+    }
+  });
+
+  it("labels every base object with the deploy.sh step that applies it", async () => {
+    const steps = Object.fromEntries(
+      (await kustomize(baseDir)).map((o) => [
+        `${o.kind}/${o.metadata.name}`,
+        o.metadata.labels?.["crisislen.dev/deploy-step"],
+      ]),
+    );
+    expect(steps).toEqual({
+      "Namespace/crisislen": "namespace",
+      "ConfigMap/crisislen-api-config": "config",
+      "Secret/crisislen-api-secrets": "secrets",
+      "ServiceAccount/crisislen-api": "app",
+      "Deployment/crisislen-api": "app",
+      "Service/crisislen-api": "app",
+      "PodDisruptionBudget/crisislen-api": "app",
+      "NetworkPolicy/crisislen-api": "app",
+      "Ingress/crisislen-api": "ingress",
+      "HorizontalPodAutoscaler/crisislen-api": "autoscaling",
+    });
+  });
+
+  it("gives staging its own host, the Let's Encrypt staging issuer and full sampling", async () => {
+    const staging = await kustomize(overlayDir("staging"));
+    const ingress = findOne<IIngress>(staging, "Ingress");
+    expect(ingress.metadata?.annotations?.["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-staging");
+    expect(ingress.spec?.rules?.[0]?.host).toBe("api.staging.crisislen.example.com");
+    expect(ingress.spec?.tls?.[0]?.hosts).toEqual(["api.staging.crisislen.example.com"]);
+    const config = findOne<IConfigMap>(staging, "ConfigMap");
+    expect(config.data).toMatchObject({ OTEL_TRACES_SAMPLER_ARG: "1", DEPLOYMENT_ENVIRONMENT: "staging" });
+  });
+
+  it("runs the pod non-root, read-only, without capabilities or a service-account token", async () => {
+    const pod = findOne<IDeployment>(await kustomize(overlayDir("production")), "Deployment").spec
+      ?.template.spec;
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod?.containers[0]?.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(pod?.containers[0]?.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+  });
+
+  it("lets only the monitoring namespace reach the metrics port", async () => {
+    const policy = findOne<INetworkPolicy>(await kustomize(overlayDir("production")), "NetworkPolicy");
+    expect(policy.spec?.ingress).toEqual([
+      { ports: [{ port: "http", protocol: "TCP" }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+        ports: [{ port: "metrics", protocol: "TCP" }],
+      },
+    ]);
+  });
+
+  it("generates the dashboard ConfigMap with the Grafana sidecar label and a stable name", async () => {
+    const configMap = findOne<IConfigMap>(await kustomize(monitoringDir), "ConfigMap");
+    expect(configMap.metadata?.name).toBe("crisislen-grafana-dashboard");
+    expect(configMap.metadata?.labels?.grafana_dashboard).toBe("1");
+    expect(Object.keys(configMap.data ?? {})).toEqual(["crisislen-overview.json"]);
+  });
+});
