@@ -49,7 +49,12 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** Throws a RangeError unless `value` is a whole number of milliseconds in 1…2^31-1. */
 export function validateTimeout(option: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_TIMEOUT_MS
+  ) {
     throw new RangeError(
       `${PACKAGE_NAME}: ${option} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${String(value)}`,
     );
@@ -91,7 +96,11 @@ export class CheckRunner {
     const startedAt = performance.now();
     const controller = new AbortController();
     let settle!: (result: CheckResult) => void;
-    const run: Run = { startedAt, hung: false, outcome: new Promise((resolve) => (settle = resolve)) };
+    const run: Run = {
+      startedAt,
+      hung: false,
+      outcome: new Promise((resolve) => (settle = resolve)),
+    };
     this.current = run;
     let done = false;
     const finish = (status: CheckResult["status"], error?: string, cause?: unknown): void => {
@@ -106,7 +115,9 @@ export class CheckRunner {
     const timer = setTimeout(() => {
       run.hung = true;
       finish("timeout", `timed out after ${this.timeoutMs} ms`);
-      controller.abort(new Error(`readiness check "${this.name}" timed out after ${this.timeoutMs} ms`));
+      controller.abort(
+        new Error(`readiness check "${this.name}" timed out after ${this.timeoutMs} ms`),
+      );
     }, this.timeoutMs);
     timer.unref();
     const release = (): void => {
@@ -119,7 +130,11 @@ export class CheckRunner {
     };
     const onError = (cause: unknown): void => {
       release();
-      finish("fail", this.exposeErrors ? `threw ${describe(cause)}` : "threw (details in the service log)", cause);
+      finish(
+        "fail",
+        this.exposeErrors ? `threw ${describe(cause)}` : "threw (details in the service log)",
+        cause,
+      );
     };
     try {
       // Promise.resolve adopts any thenable; a synchronous throw is caught below.

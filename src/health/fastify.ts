@@ -28,23 +28,31 @@ async function healthRoutes(fastify: FastifyInstance, options: HealthPluginOptio
   const health = compileHealth(options);
   const config = { metrics: false };
 
-  fastify.get(health.livePath, { config }, function liveRoute(request: FastifyRequest, reply: FastifyReply) {
-    markUntracked(request.raw);
-    return send(reply, health.live);
-  });
+  fastify.get(
+    health.livePath,
+    { config },
+    function liveRoute(request: FastifyRequest, reply: FastifyReply) {
+      markUntracked(request.raw);
+      return send(reply, health.live);
+    },
+  );
 
-  fastify.get(health.readyPath, { config }, async function readyRoute(request: FastifyRequest, reply: FastifyReply) {
-    markUntracked(request.raw);
-    let answer: HealthAnswer;
-    try {
-      // The server is looked up per probe: the shutdown may attach its state after registration.
-      answer = await health.ready(attachedReadiness(fastify.server));
-    } catch (error) {
-      errorOnce("readiness:handler", "readiness route failed", error);
-      answer = UNAVAILABLE;
-    }
-    return send(reply, answer);
-  });
+  fastify.get(
+    health.readyPath,
+    { config },
+    async function readyRoute(request: FastifyRequest, reply: FastifyReply) {
+      markUntracked(request.raw);
+      let answer: HealthAnswer;
+      try {
+        // The server is looked up per probe: the shutdown may attach its state after registration.
+        answer = await health.ready(attachedReadiness(fastify.server));
+      } catch (error) {
+        errorOnce("readiness:handler", "readiness route failed", error);
+        answer = UNAVAILABLE;
+      }
+      return send(reply, answer);
+    },
+  );
 }
 
 /**
@@ -53,6 +61,9 @@ async function healthRoutes(fastify: FastifyInstance, options: HealthPluginOptio
  * @example
  * await app.register(healthPlugin, { checks: { db: (signal) => db.ping(signal) } });
  */
-export const healthPlugin = fp(healthRoutes, { name: "@crisislen/observability/health", fastify: "4.x || 5.x" });
+export const healthPlugin = fp(healthRoutes, {
+  name: "@crisislen/observability/health",
+  fastify: "4.x || 5.x",
+});
 
 export default healthPlugin;

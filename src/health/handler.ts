@@ -13,10 +13,18 @@ import { attachedReadiness } from "./readiness-state.js";
  * Answers the health paths; returns `true` when it did. Other requests go to `next` when given
  * (Express), or are left to the caller (`node:http`: `if (health(req, res)) return;`).
  */
-export type HealthHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => boolean;
+export type HealthHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => boolean;
 
 /** Writes a health answer with the headers a probe and a cache need. */
-export function writeHealthAnswer(req: IncomingMessage, res: ServerResponse, answer: HealthAnswer): void {
+export function writeHealthAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: HealthAnswer,
+): void {
   if (res.headersSent || res.writableEnded) return;
   res.statusCode = answer.statusCode;
   res.setHeader("content-type", "application/json; charset=utf-8");

@@ -70,7 +70,10 @@ const DEFAULT_READY_PATH = "/health/ready";
 const DEFAULT_CHECK_TIMEOUT_MS = 1000;
 
 const LIVE: HealthAnswer = { statusCode: 200, body: '{"status":"ok"}' };
-const SHUTTING_DOWN: HealthAnswer = { statusCode: 503, body: '{"status":"shutting_down","checks":{}}' };
+const SHUTTING_DOWN: HealthAnswer = {
+  statusCode: 503,
+  body: '{"status":"shutting_down","checks":{}}',
+};
 
 function validatePath(option: string, value: unknown): string {
   if (typeof value !== "string" || !value.startsWith("/") || /[?#\s]/.test(value)) {
@@ -81,13 +84,20 @@ function validatePath(option: string, value: unknown): string {
   return value;
 }
 
-function compileChecks(options: HealthOptions, defaultTimeout: number, exposeErrors: boolean): CheckRunner[] {
+function compileChecks(
+  options: HealthOptions,
+  defaultTimeout: number,
+  exposeErrors: boolean,
+): CheckRunner[] {
   const checks = options.checks ?? {};
   if (checks === null || typeof checks !== "object") {
-    throw new TypeError(`${PACKAGE_NAME}: checks must be an object of named checks, got ${String(checks)}`);
+    throw new TypeError(
+      `${PACKAGE_NAME}: checks must be an object of named checks, got ${String(checks)}`,
+    );
   }
   return Object.entries(checks).map(([name, entry]) => {
-    const definition: ReadinessCheckDefinition | undefined = typeof entry === "function" ? { check: entry } : entry;
+    const definition: ReadinessCheckDefinition | undefined =
+      typeof entry === "function" ? { check: entry } : entry;
     if (name === "" || definition === null || typeof definition?.check !== "function") {
       throw new TypeError(
         `${PACKAGE_NAME}: checks.${name || '""'} must be a function or { check, timeoutMs }, got ${String(entry)}`,
@@ -104,14 +114,21 @@ function compileChecks(options: HealthOptions, defaultTimeout: number, exposeErr
 /** Validates the options (throwing TypeError/RangeError) and builds the routes' logic. */
 export function compileHealth(options: HealthOptions = {}): Health {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`${PACKAGE_NAME}: health options must be an object, got ${String(options)}`);
+    throw new TypeError(
+      `${PACKAGE_NAME}: health options must be an object, got ${String(options)}`,
+    );
   }
   const livePath = validatePath("livePath", options.livePath ?? DEFAULT_LIVE_PATH);
   const readyPath = validatePath("readyPath", options.readyPath ?? DEFAULT_READY_PATH);
   if (livePath === readyPath) {
-    throw new TypeError(`${PACKAGE_NAME}: livePath and readyPath must differ, both are "${livePath}"`);
+    throw new TypeError(
+      `${PACKAGE_NAME}: livePath and readyPath must differ, both are "${livePath}"`,
+    );
   }
-  const defaultTimeout = validateTimeout("checkTimeoutMs", options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+  const defaultTimeout = validateTimeout(
+    "checkTimeoutMs",
+    options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+  );
   const runners = compileChecks(options, defaultTimeout, options.exposeErrors === true);
   const explicit = options.readiness;
 

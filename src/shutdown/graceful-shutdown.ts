@@ -68,7 +68,10 @@ function isFastify(target: unknown): target is FastifyLike {
  * await app.listen({ port: 3000 });        // Fastify: app.close() runs, onClose hooks included
  * enableGracefulShutdown(app, { drainDelayMs: 10_000 });
  */
-export function enableGracefulShutdown(target: ShutdownTarget, options: GracefulShutdownOptions = {}): GracefulShutdown {
+export function enableGracefulShutdown(
+  target: ShutdownTarget,
+  options: GracefulShutdownOptions = {},
+): GracefulShutdown {
   const fastify = isFastify(target) ? target : undefined;
   const server = fastify?.server ?? target;
   if (!(server instanceof NetServer)) {
@@ -98,7 +101,8 @@ export function enableGracefulShutdown(target: ShutdownTarget, options: Graceful
     if (phase === "draining") parts.push(`the ${drainDelayMs} ms drain delay`);
     const requests = inFlight.describe();
     if (requests !== undefined) parts.push(requests);
-    if (phase === "closing" && requests === undefined) parts.push("open connections of the closing server");
+    if (phase === "closing" && requests === undefined)
+      parts.push("open connections of the closing server");
     if (phase === "hooks") parts.push("shutdown hooks (e.g. the trace flush)");
     return parts.join(", ") || "nothing";
   };
@@ -119,7 +123,10 @@ export function enableGracefulShutdown(target: ShutdownTarget, options: Graceful
 
   const fail = (key: string, message: string): void => {
     if (exited) return;
-    errorOnce(`shutdown:${id}:${key}`, `${message}; exiting with code 1, still pending: ${pending()}`);
+    errorOnce(
+      `shutdown:${id}:${key}`,
+      `${message}; exiting with code 1, still pending: ${pending()}`,
+    );
     finish(1);
   };
 
@@ -127,7 +134,8 @@ export function enableGracefulShutdown(target: ShutdownTarget, options: Graceful
     if (fastify !== undefined) {
       return Promise.resolve(fastify.close()).then(
         () => undefined,
-        (error: unknown) => void errorOnce(`shutdown:${id}:close`, "closing the Fastify app failed", error),
+        (error: unknown) =>
+          void errorOnce(`shutdown:${id}:close`, "closing the Fastify app failed", error),
       );
     }
     // ERR_SERVER_NOT_RUNNING (never listened) counts as closed.
@@ -138,7 +146,10 @@ export function enableGracefulShutdown(target: ShutdownTarget, options: Graceful
     const startedAt = Date.now();
     readiness.beginShutdown();
     settings.readiness?.beginShutdown();
-    deadline = setTimeout(() => fail("overrun", `graceful shutdown did not finish within ${timeoutMs} ms`), timeoutMs);
+    deadline = setTimeout(
+      () => fail("overrun", `graceful shutdown did not finish within ${timeoutMs} ms`),
+      timeoutMs,
+    );
 
     phase = "draining";
     inFlight.beginDraining();
@@ -155,7 +166,8 @@ export function enableGracefulShutdown(target: ShutdownTarget, options: Graceful
     phase = "hooks";
     const remaining = Math.max(1, timeoutMs - (Date.now() - startedAt));
     const flushed = await runShutdownHooks(remaining);
-    if (!flushed) return fail("hooks", `shutdown hooks did not finish within the ${timeoutMs} ms bound`);
+    if (!flushed)
+      return fail("hooks", `shutdown hooks did not finish within the ${timeoutMs} ms bound`);
     finish(0);
   };
 
@@ -190,6 +202,10 @@ export function enableGracefulShutdown(target: ShutdownTarget, options: Graceful
     drainDelayMs,
     timeoutMs,
   };
-  Object.defineProperty(holder, REGISTERED, { value: controller, enumerable: false, configurable: true });
+  Object.defineProperty(holder, REGISTERED, {
+    value: controller,
+    enumerable: false,
+    configurable: true,
+  });
   return controller;
 }

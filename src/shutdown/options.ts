@@ -69,7 +69,9 @@ function milliseconds(option: string, value: unknown, min: number): number {
 /** Validates the options (TypeError/RangeError naming the option) and merges env and defaults. */
 export function resolveShutdownOptions(options: GracefulShutdownOptions): ResolvedShutdownOptions {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`${PACKAGE_NAME}: graceful shutdown options must be an object, got ${String(options)}`);
+    throw new TypeError(
+      `${PACKAGE_NAME}: graceful shutdown options must be an object, got ${String(options)}`,
+    );
   }
   const drainDelayMs =
     options.drainDelayMs === undefined
@@ -85,12 +87,19 @@ export function resolveShutdownOptions(options: GracefulShutdownOptions): Resolv
     );
   }
   const signals = options.signals ?? ["SIGTERM"];
-  if (!Array.isArray(signals) || !signals.every((signal) => typeof signal === "string" && /^SIG[A-Z0-9]+$/.test(signal))) {
-    throw new TypeError(`${PACKAGE_NAME}: signals must be an array of signal names like "SIGTERM", got ${JSON.stringify(signals)}`);
+  if (
+    !Array.isArray(signals) ||
+    !signals.every((signal) => typeof signal === "string" && /^SIG[A-Z0-9]+$/.test(signal))
+  ) {
+    throw new TypeError(
+      `${PACKAGE_NAME}: signals must be an array of signal names like "SIGTERM", got ${JSON.stringify(signals)}`,
+    );
   }
   const readiness = options.readiness;
   if (readiness !== undefined && typeof readiness?.beginShutdown !== "function") {
-    throw new TypeError(`${PACKAGE_NAME}: readiness must be a state from createReadinessState(), got ${String(readiness)}`);
+    throw new TypeError(
+      `${PACKAGE_NAME}: readiness must be a state from createReadinessState(), got ${String(readiness)}`,
+    );
   }
   const exit = options.exit ?? ((code: number) => process.exit(code));
   if (typeof exit !== "function") {

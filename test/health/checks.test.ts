@@ -24,7 +24,10 @@ function withoutDurations(body: Body): unknown {
   const checks: Record<string, unknown> = {};
   for (const [name, result] of Object.entries(body.checks)) {
     const { durationMs, ...rest } = result;
-    expect(Number.isInteger(durationMs) && durationMs >= 0, `${name}.durationMs = ${durationMs}`).toBe(true);
+    expect(
+      Number.isInteger(durationMs) && durationMs >= 0,
+      `${name}.durationMs = ${durationMs}`,
+    ).toBe(true);
     checks[name] = rest;
   }
   return { status: body.status, checks };
@@ -57,7 +60,10 @@ describe("readiness checks", () => {
 
   it("answers 200 with an empty checks object when none are registered", async () => {
     const health = compileHealth();
-    expect(await health.ready(undefined)).toEqual({ statusCode: 200, body: '{"status":"ok","checks":{}}' });
+    expect(await health.ready(undefined)).toEqual({
+      statusCode: 200,
+      body: '{"status":"ok","checks":{}}',
+    });
     expect(health.live).toEqual({ statusCode: 200, body: '{"status":"ok"}' });
   });
 
@@ -122,12 +128,17 @@ describe("readiness checks", () => {
     expect(statusCode).toBe(503);
     expect(withoutDurations(body)).toEqual({
       status: "unavailable",
-      checks: { hangs: { status: "timeout", error: "timed out after 80 ms" }, fine: { status: "ok" } },
+      checks: {
+        hangs: { status: "timeout", error: "timed out after 80 ms" },
+        fine: { status: "ok" },
+      },
     });
     expect(body.checks.hangs?.durationMs).toBeGreaterThanOrEqual(79);
     expect(tookMs).toBeLessThan(500);
     expect(signal?.aborted).toBe(true);
-    expect(warnings).toEqual(['@crisislen/observability: readiness check "hangs" timed out after 80 ms']);
+    expect(warnings).toEqual([
+      '@crisislen/observability: readiness check "hangs" timed out after 80 ms',
+    ]);
   });
 
   it("uses checkTimeoutMs for checks without their own timeout", async () => {
@@ -159,7 +170,12 @@ describe("readiness checks", () => {
       expect(statusCode).toBe(503);
       expect(withoutDurations(body)).toEqual({
         status: "unavailable",
-        checks: { hangs: { status: "timeout", error: "previous call still pending after its 50 ms timeout" } },
+        checks: {
+          hangs: {
+            status: "timeout",
+            error: "previous call still pending after its 50 ms timeout",
+          },
+        },
       });
       expect(tookMs).toBeLessThan(40);
     }
@@ -217,23 +233,45 @@ describe("readiness checks", () => {
 
 describe("health options", () => {
   it.each<[HealthOptions, string]>([
-    [{ livePath: "health" }, 'livePath must be a path starting with "/" without query or spaces, got "health"'],
-    [{ readyPath: "/ready?x=1" }, 'readyPath must be a path starting with "/" without query or spaces, got "/ready?x=1"'],
+    [
+      { livePath: "health" },
+      'livePath must be a path starting with "/" without query or spaces, got "health"',
+    ],
+    [
+      { readyPath: "/ready?x=1" },
+      'readyPath must be a path starting with "/" without query or spaces, got "/ready?x=1"',
+    ],
     [{ livePath: "/h", readyPath: "/h" }, 'livePath and readyPath must differ, both are "/h"'],
-    [{ checks: { db: 42 as never } }, "checks.db must be a function or { check, timeoutMs }, got 42"],
-    [{ checks: { db: { timeoutMs: 5 } as never } }, "checks.db must be a function or { check, timeoutMs }, got [object Object]"],
+    [
+      { checks: { db: 42 as never } },
+      "checks.db must be a function or { check, timeoutMs }, got 42",
+    ],
+    [
+      { checks: { db: { timeoutMs: 5 } as never } },
+      "checks.db must be a function or { check, timeoutMs }, got [object Object]",
+    ],
   ])("rejects %j with a TypeError", (options, message) => {
-    expect(() => compileHealth(options)).toThrow(new TypeError(`@crisislen/observability: ${message}`));
+    expect(() => compileHealth(options)).toThrow(
+      new TypeError(`@crisislen/observability: ${message}`),
+    );
   });
 
   it.each<[HealthOptions, string]>([
-    [{ checkTimeoutMs: 0 }, "checkTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got 0"],
-    [{ checkTimeoutMs: 1.5 }, "checkTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got 1.5"],
+    [
+      { checkTimeoutMs: 0 },
+      "checkTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got 0",
+    ],
+    [
+      { checkTimeoutMs: 1.5 },
+      "checkTimeoutMs must be a whole number of milliseconds from 1 to 2147483647, got 1.5",
+    ],
     [
       { checks: { db: { check: () => true, timeoutMs: -1 } } },
       "checks.db.timeoutMs must be a whole number of milliseconds from 1 to 2147483647, got -1",
     ],
   ])("rejects %j with a RangeError", (options, message) => {
-    expect(() => compileHealth(options)).toThrow(new RangeError(`@crisislen/observability: ${message}`));
+    expect(() => compileHealth(options)).toThrow(
+      new RangeError(`@crisislen/observability: ${message}`),
+    );
   });
 });

@@ -24,12 +24,12 @@ describe.each([
     const app = Fastify();
     await app.register(healthPlugin, { checks: { db: () => true } });
     const live = await app.inject({ url: "/health/live" });
-    expect([live.statusCode, live.body, live.headers["content-type"], live.headers["cache-control"]]).toEqual([
-      200,
-      '{"status":"ok"}',
-      "application/json; charset=utf-8",
-      "no-store",
-    ]);
+    expect([
+      live.statusCode,
+      live.body,
+      live.headers["content-type"],
+      live.headers["cache-control"],
+    ]).toEqual([200, '{"status":"ok"}', "application/json; charset=utf-8", "no-store"]);
     const ready = await app.inject({ url: "/health/ready" });
     expect(ready.statusCode).toBe(200);
     expect((ready.json() as { checks: { db: { status: string } } }).checks.db.status).toBe("ok");
@@ -54,9 +54,14 @@ describe.each([
     const ready = await app.inject({ url: "/health/ready" });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(ready.statusCode).toBe(503);
-    const body = ready.json() as { status: string; checks: Record<string, { status: string; error?: string }> };
+    const body = ready.json() as {
+      status: string;
+      checks: Record<string, { status: string; error?: string }>;
+    };
     expect(body.status).toBe("unavailable");
-    expect(Object.fromEntries(Object.entries(body.checks).map(([n, r]) => [n, [r.status, r.error]]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(body.checks).map(([n, r]) => [n, [r.status, r.error]])),
+    ).toEqual({
       hangs: ["timeout", "timed out after 100 ms"],
       throws: ["fail", "threw (details in the service log)"],
       refuses: ["fail", "returned false"],

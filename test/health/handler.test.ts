@@ -47,7 +47,11 @@ describe("healthHandler – node:http", () => {
     expect(ready.status).toBe(200);
     expect((json(ready) as { checks: { db: { status: string } } }).checks.db.status).toBe("ok");
     const head = await get(port, "/health/ready", { method: "HEAD" });
-    expect([head.status, head.body, head.headers["content-length"]]).toEqual([200, "", ready.headers["content-length"]]);
+    expect([head.status, head.body, head.headers["content-length"]]).toEqual([
+      200,
+      "",
+      ready.headers["content-length"],
+    ]);
     expect((await get(port, "/health/live", { method: "POST" })).body).toBe("app");
     expect((await get(port, "/health/liveness")).body).toBe("app");
   });
@@ -62,7 +66,10 @@ describe("healthHandler – node:http", () => {
     const [firstPort, secondPort] = await Promise.all([serve(first), serve(second)]);
     readinessOf(first).beginShutdown();
     const draining = await get(firstPort, "/health/ready");
-    expect([draining.status, draining.body]).toEqual([503, '{"status":"shutting_down","checks":{}}']);
+    expect([draining.status, draining.body]).toEqual([
+      503,
+      '{"status":"shutting_down","checks":{}}',
+    ]);
     expect((await get(secondPort, "/health/ready")).status).toBe(200);
     expect((await get(firstPort, "/health/live")).status).toBe(200);
   });
@@ -108,9 +115,16 @@ describe.each([
     const ready = await get(port, "/health/ready");
     const took = Date.now() - started;
     expect(ready.status).toBe(503);
-    const body = json(ready) as { status: string; checks: Record<string, { status: string; error?: string }> };
+    const body = json(ready) as {
+      status: string;
+      checks: Record<string, { status: string; error?: string }>;
+    };
     expect(body.status).toBe("unavailable");
-    expect(Object.fromEntries(Object.entries(body.checks).map(([name, r]) => [name, [r.status, r.error]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(body.checks).map(([name, r]) => [name, [r.status, r.error]]),
+      ),
+    ).toEqual({
       hangs: ["timeout", "timed out after 100 ms"],
       throws: ["fail", "threw (details in the service log)"],
       refuses: ["fail", "returned false"],
@@ -122,7 +136,8 @@ describe.each([
   it("health requests are not counted in the request metrics", async () => {
     const registry = new Registry();
     const port = await serve(createServer(app({}, registry)));
-    for (const path of ["/health/live", "/health/ready", "/health/live", "/claims/1"]) await get(port, path);
+    for (const path of ["/health/live", "/health/ready", "/health/live", "/claims/1"])
+      await get(port, path);
     // The app's own route is counted (the control); the health routes are not.
     const series = 'http_requests_total{method="GET",endpoint="/claims/:id",status=';
     const text = await metricsContaining(registry, series);
@@ -141,7 +156,8 @@ describe.each([
     application.get("/claims/:id", (_req, res) => void res.send("claim"));
     const port = await serve(createServer(application));
     for (const path of ["/health/live", "/health/ready", "/claims/1"]) await get(port, path);
-    for (let i = 0; i < 100 && seen.length < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 100 && seen.length < 3; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(seen).toEqual([
       ["/health/live", true],
       ["/health/ready", true],

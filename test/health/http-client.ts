@@ -65,7 +65,10 @@ export function json(answer: Answer): unknown {
  * The registry's exposition once it contains `expected`, polled for up to a second: metrics are
  * recorded when the server sees the response finish, which can be after the client read it.
  */
-export async function metricsContaining(registry: { metrics(): Promise<string> }, expected: string): Promise<string> {
+export async function metricsContaining(
+  registry: { metrics(): Promise<string> },
+  expected: string,
+): Promise<string> {
   let text = "";
   for (let attempt = 0; attempt < 100; attempt += 1) {
     text = await registry.metrics();

@@ -104,7 +104,12 @@ describe("enableGracefulShutdown – node:http", () => {
     await done;
     const took = Date.now() - started;
     expect(codes).toEqual([0]);
-    expect(events).toEqual(["response 200 after 1 ms", "response 200 after 400 ms", "response 200 after 600 ms", "hook"]);
+    expect(events).toEqual([
+      "response 200 after 1 ms",
+      "response 200 after 400 ms",
+      "response 200 after 600 ms",
+      "hook",
+    ]);
     expect(took).toBeGreaterThanOrEqual(540);
     expect(took).toBeLessThan(1500);
     expect(messages).toEqual([]);
@@ -114,7 +119,12 @@ describe("enableGracefulShutdown – node:http", () => {
     const server = slowServer();
     const port = await listen(server);
     const codes: number[] = [];
-    const shutdown = enableGracefulShutdown(server, { drainDelayMs: 100, timeoutMs: 2000, signals: [], exit: (c) => void codes.push(c) });
+    const shutdown = enableGracefulShutdown(server, {
+      drainDelayMs: 100,
+      timeoutMs: 2000,
+      signals: [],
+      exit: (c) => void codes.push(c),
+    });
     track(server, shutdown);
     const agent = new Agent({ keepAlive: true, maxSockets: 2 });
     cleanups.push(() => agent.destroy());
@@ -143,7 +153,12 @@ describe("enableGracefulShutdown – node:http", () => {
     const server = slowServer();
     const port = await listen(server);
     const codes: number[] = [];
-    const shutdown = enableGracefulShutdown(server, { drainDelayMs: 50, timeoutMs: 300, signals: [], exit: (c) => void codes.push(c) });
+    const shutdown = enableGracefulShutdown(server, {
+      drainDelayMs: 50,
+      timeoutMs: 300,
+      signals: [],
+      exit: (c) => void codes.push(c),
+    });
     track(server, shutdown);
     const slow = get(port, "/slow?ms=1500&token=secret").catch(() => undefined);
     await sleep(30);
@@ -164,7 +179,12 @@ describe("enableGracefulShutdown – node:http", () => {
     const server = slowServer();
     await listen(server);
     const codes: number[] = [];
-    const shutdown = enableGracefulShutdown(server, { drainDelayMs: 0, timeoutMs: 200, signals: [], exit: (c) => void codes.push(c) });
+    const shutdown = enableGracefulShutdown(server, {
+      drainDelayMs: 0,
+      timeoutMs: 200,
+      signals: [],
+      exit: (c) => void codes.push(c),
+    });
     track(server, shutdown);
     cleanups.push(onShutdown("test-hang", () => new Promise(() => {})));
     await shutdown.shutdown();
@@ -179,7 +199,12 @@ describe("enableGracefulShutdown – node:http", () => {
     const server = slowServer();
     const port = await listen(server);
     const codes: number[] = [];
-    const shutdown = enableGracefulShutdown(server, { drainDelayMs: 1000, timeoutMs: 5000, signals: ["SIGUSR2"], exit: (c) => void codes.push(c) });
+    const shutdown = enableGracefulShutdown(server, {
+      drainDelayMs: 1000,
+      timeoutMs: 5000,
+      signals: ["SIGUSR2"],
+      exit: (c) => void codes.push(c),
+    });
     track(server, shutdown);
     const before = process.listenerCount("SIGUSR2");
     process.emit("SIGUSR2", "SIGUSR2");
@@ -198,11 +223,21 @@ describe("enableGracefulShutdown – node:http", () => {
     await listen(server);
     const readiness = createReadinessState();
     const codes: number[] = [];
-    const shutdown = enableGracefulShutdown(server, { drainDelayMs: 0, timeoutMs: 1000, signals: [], readiness, exit: (c) => void codes.push(c) });
+    const shutdown = enableGracefulShutdown(server, {
+      drainDelayMs: 0,
+      timeoutMs: 1000,
+      signals: [],
+      readiness,
+      exit: (c) => void codes.push(c),
+    });
     track(server, shutdown);
     expect(enableGracefulShutdown(server)).toBe(shutdown);
     await shutdown.shutdown();
-    expect([readiness.shuttingDown, shutdown.readiness.shuttingDown, codes]).toEqual([true, true, [0]]);
+    expect([readiness.shuttingDown, shutdown.readiness.shuttingDown, codes]).toEqual([
+      true,
+      true,
+      [0],
+    ]);
   });
 });
 
@@ -219,12 +254,23 @@ describe.each([
     });
     const events: string[] = [];
     app.addHook("onClose", async () => void events.push("onClose"));
-    app.addHook("onResponse", async (request, reply) => void events.push(`${request.url} ${reply.statusCode}`));
+    app.addHook(
+      "onResponse",
+      async (request, reply) => void events.push(`${request.url} ${reply.statusCode}`),
+    );
     await app.listen({ port: 0, host: "127.0.0.1" });
     const port = (app.server.address() as { port: number }).port;
     const codes: number[] = [];
-    const shutdown = enableGracefulShutdown(app, { drainDelayMs: 150, timeoutMs: 3000, signals: [], exit: (c) => void codes.push(c) });
-    cleanups.push(() => shutdown.dispose(), () => app.close());
+    const shutdown = enableGracefulShutdown(app, {
+      drainDelayMs: 150,
+      timeoutMs: 3000,
+      signals: [],
+      exit: (c) => void codes.push(c),
+    });
+    cleanups.push(
+      () => shutdown.dispose(),
+      () => app.close(),
+    );
     cleanups.push(onShutdown("test-flush", () => void events.push("hook")));
 
     const slow = get(port, "/slow");
@@ -275,7 +321,10 @@ describe("enableGracefulShutdown – options", () => {
     process.env.SHUTDOWN_DRAIN_DELAY_MS = "7000";
     process.env.SHUTDOWN_TIMEOUT_MS = "25000";
     expect([controller().drainDelayMs, controller().timeoutMs]).toEqual([7000, 25000]);
-    expect(controller({ drainDelayMs: 100, timeoutMs: 200 })).toMatchObject({ drainDelayMs: 100, timeoutMs: 200 });
+    expect(controller({ drainDelayMs: 100, timeoutMs: 200 })).toMatchObject({
+      drainDelayMs: 100,
+      timeoutMs: 200,
+    });
   });
 
   it("logs an invalid environment value and uses the default", () => {
@@ -288,14 +337,37 @@ describe("enableGracefulShutdown – options", () => {
   });
 
   it.each<[Parameters<typeof enableGracefulShutdown>[1], Error]>([
-    [{ drainDelayMs: -1 }, new RangeError("drainDelayMs must be a whole number of milliseconds from 0 to 2147483647, got -1")],
-    [{ timeoutMs: 0 }, new RangeError("timeoutMs must be a whole number of milliseconds from 1 to 2147483647, got 0")],
-    [{ drainDelayMs: 5000, timeoutMs: 5000 }, new RangeError("drainDelayMs (5000) must be less than timeoutMs (5000), or nothing is left to finish the requests")],
-    [{ signals: ["TERM" as NodeJS.Signals] }, new TypeError('signals must be an array of signal names like "SIGTERM", got ["TERM"]')],
+    [
+      { drainDelayMs: -1 },
+      new RangeError(
+        "drainDelayMs must be a whole number of milliseconds from 0 to 2147483647, got -1",
+      ),
+    ],
+    [
+      { timeoutMs: 0 },
+      new RangeError(
+        "timeoutMs must be a whole number of milliseconds from 1 to 2147483647, got 0",
+      ),
+    ],
+    [
+      { drainDelayMs: 5000, timeoutMs: 5000 },
+      new RangeError(
+        "drainDelayMs (5000) must be less than timeoutMs (5000), or nothing is left to finish the requests",
+      ),
+    ],
+    [
+      { signals: ["TERM" as NodeJS.Signals] },
+      new TypeError('signals must be an array of signal names like "SIGTERM", got ["TERM"]'),
+    ],
     [{ exit: 1 as never }, new TypeError("exit must be a function, got 1")],
-    [{ readiness: {} as never }, new TypeError("readiness must be a state from createReadinessState(), got [object Object]")],
+    [
+      { readiness: {} as never },
+      new TypeError("readiness must be a state from createReadinessState(), got [object Object]"),
+    ],
   ])("rejects %j", (options, error) => {
-    const expected = new (error.constructor as ErrorConstructor)(`@crisislen/observability: ${error.message}`);
+    const expected = new (error.constructor as ErrorConstructor)(
+      `@crisislen/observability: ${error.message}`,
+    );
     expect(() => enableGracefulShutdown(createServer(), options)).toThrow(expected);
   });
 

@@ -50,7 +50,8 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.close());
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   receiver.clear();
 });
 
@@ -72,12 +73,13 @@ async function startService(framework: string, env: Record<string, string>): Pro
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
+    (resolve) => child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   for (let i = 0; i < 200; i += 1) {
     const match = /LISTENING (\d+)/.exec(out);
-    if (match !== null) return { child, port: Number(match[1]), stdout: () => out, stderr: () => err, exited };
+    if (match !== null)
+      return { child, port: Number(match[1]), stdout: () => out, stderr: () => err, exited };
     if (child.exitCode !== null) break;
     await sleep(50);
   }
@@ -85,7 +87,11 @@ async function startService(framework: string, env: Record<string, string>): Pro
 }
 
 /** Waits until `predicate` holds, polling every 10 ms for at most `limitMs`; returns the elapsed ms or -1. */
-async function waitFor(predicate: () => boolean | Promise<boolean>, limitMs: number, since = Date.now()): Promise<number> {
+async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  limitMs: number,
+  since = Date.now(),
+): Promise<number> {
   const until = Date.now() + limitMs;
   while (Date.now() < until) {
     if (await predicate()) return Date.now() - since;
@@ -110,7 +116,8 @@ function refused(port: number): Promise<boolean> {
  * triggers on purpose-independent grounds (frameworks loaded before the require hook; a fresh
  * Fastify router printing "(empty tree)"); everything else the service printed must be expected.
  */
-const TRACING_SETUP_ADVICE = /^@crisislen\/observability: (instrumentApp\(app\) was called after routes|express is not instrumented)/;
+const TRACING_SETUP_ADVICE =
+  /^@crisislen\/observability: (instrumentApp\(app\) was called after routes|express is not instrumented)/;
 const ownStderr = (service: Service) =>
   service
     .stderr()
@@ -133,17 +140,26 @@ describe.each(["fastify5", "fastify4", "express5", "express4"])("SIGTERM – %s"
     expect((await get(port, "/span")).body).toBe("recorded");
     expect((await get(port, "/health/ready")).status).toBe(200);
     const slow = [1200, 1400, 1600].map((ms) => get(port, `/slow?ms=${ms}`));
-    expect(await waitFor(() => count(service.stdout(), "STARTED") === 3, 2000)).toBeGreaterThanOrEqual(0);
+    expect(
+      await waitFor(() => count(service.stdout(), "STARTED") === 3, 2000),
+    ).toBeGreaterThanOrEqual(0);
     expect(receiver.spans().length).toBe(0); // still in the batch queue
 
     const signalledAt = Date.now();
     service.child.kill("SIGTERM");
 
-    const notReadyAt = await waitFor(async () => (await get(port, "/health/ready")).status === 503, DRAIN_MS, signalledAt);
+    const notReadyAt = await waitFor(
+      async () => (await get(port, "/health/ready")).status === 503,
+      DRAIN_MS,
+      signalledAt,
+    );
     expect(notReadyAt).toBeGreaterThanOrEqual(0);
     expect(notReadyAt).toBeLessThan(DRAIN_MS);
     const draining = await get(port, "/health/ready");
-    expect([draining.status, draining.body]).toEqual([503, '{"status":"shutting_down","checks":{}}']);
+    expect([draining.status, draining.body]).toEqual([
+      503,
+      '{"status":"shutting_down","checks":{}}',
+    ]);
     expect((await get(port, "/health/live")).status).toBe(200);
 
     const refusedAt = await waitFor(() => refused(port), 1500, signalledAt);
@@ -174,9 +190,14 @@ describe.each(["fastify5", "fastify4", "express5", "express4"])("SIGTERM – %s"
 
 describe("SIGTERM – failures", () => {
   it("an overrun exits 1 naming the request still in flight", async () => {
-    const service = await startService("fastify5", { SHUTDOWN_DRAIN_DELAY_MS: "200", SHUTDOWN_TIMEOUT_MS: "1500" });
+    const service = await startService("fastify5", {
+      SHUTDOWN_DRAIN_DELAY_MS: "200",
+      SHUTDOWN_TIMEOUT_MS: "1500",
+    });
     const slow = get(service.port, "/slow?ms=10000").catch((error: Error) => error);
-    expect(await waitFor(() => count(service.stdout(), "STARTED") === 1, 2000)).toBeGreaterThanOrEqual(0);
+    expect(
+      await waitFor(() => count(service.stdout(), "STARTED") === 1, 2000),
+    ).toBeGreaterThanOrEqual(0);
     const signalledAt = Date.now();
     service.child.kill("SIGTERM");
     const exit = await service.exited;
@@ -192,10 +213,15 @@ describe("SIGTERM – failures", () => {
   });
 
   it("a second SIGTERM exits 1 at once", async () => {
-    const service = await startService("express5", { SHUTDOWN_DRAIN_DELAY_MS: "3000", SHUTDOWN_TIMEOUT_MS: "10000" });
+    const service = await startService("express5", {
+      SHUTDOWN_DRAIN_DELAY_MS: "3000",
+      SHUTDOWN_TIMEOUT_MS: "10000",
+    });
     const signalledAt = Date.now();
     service.child.kill("SIGTERM");
-    expect(await waitFor(async () => (await get(service.port, "/health/ready")).status === 503, 2000)).toBeGreaterThanOrEqual(0);
+    expect(
+      await waitFor(async () => (await get(service.port, "/health/ready")).status === 503, 2000),
+    ).toBeGreaterThanOrEqual(0);
     service.child.kill("SIGTERM");
     const exit = await service.exited;
     measured.secondSignal = exit.at - signalledAt;
@@ -207,6 +233,8 @@ describe("SIGTERM – failures", () => {
   });
 
   afterAll(() => {
-    process.stdout.write(`runtime shutdown timings (ms from SIGTERM to exit): ${JSON.stringify(measured)}\n`);
+    process.stdout.write(
+      `runtime shutdown timings (ms from SIGTERM to exit): ${JSON.stringify(measured)}\n`,
+    );
   });
 });
