@@ -128,10 +128,14 @@ export function resolveConfig(options: InstrumentAppOptions = {}, env: Env = pro
     options.endpoint ??
     (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() ||
       (genericEndpoint ? `${genericEndpoint.replace(/\/+$/, "")}/v1/traces` : DEFAULT_ENDPOINT));
+  let protocol = "";
   try {
-    new URL(endpoint);
+    protocol = new URL(endpoint).protocol;
   } catch {
-    throw new TypeError(`@crisislen/observability: endpoint must be an absolute URL, got ${JSON.stringify(endpoint)}`);
+    // reported below
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new TypeError(`@crisislen/observability: endpoint must be an absolute http(s) URL, got ${JSON.stringify(endpoint)}`);
   }
 
   const envHeaders = {
