@@ -4,7 +4,7 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/Netw
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { describe, expect, it } from "vitest";
 import { kustomize } from "./support/kustomize.js";
-import { findOne } from "./support/manifests.js";
+import { findOne, type KubeObject } from "./support/manifests.js";
 import { baseDir, monitoringDir, overlayDir } from "./support/paths.js";
 
 describe("kustomize base and overlays (deploy/k8s)", () => {
@@ -14,7 +14,7 @@ describe("kustomize base and overlays (deploy/k8s)", () => {
       ["staging", "crisislen-staging"],
     ] as const) {
       const objects = await kustomize(overlayDir(env));
-      expect(findOne(objects, "Namespace").metadata.name).toBe(namespace);
+      expect(findOne<KubeObject>(objects, "Namespace").metadata.name).toBe(namespace);
       const namespaced = objects.filter((o) => o.kind !== "Namespace");
       expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set([namespace]));
     }

@@ -1,0 +1,163 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { ISecret } from "kubernetes-models/v1/Secret";
+import type { IService } from "kubernetes-models/v1/Service";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { helmTemplate } from "./support/helm.js";
+import { kustomize } from "./support/kustomize.js";
+import { findOne, type KubeObject } from "./support/manifests.js";
+import { chartDir, deployDir, deployScript, monitoringDir, overlayDir } from "./support/paths.js";
+import { runTool } from "./support/tools.js";
+
+let raw: KubeObject[];
+let chart: KubeObject[];
+
+/** The production overlay next to the chart rendered with production values and the same names. */
+beforeAll(async () => {
+  [raw, chart] = await Promise.all([
+    (async () => [...(await kustomize(overlayDir("production"))), ...(await kustomize(monitoringDir))])(),
+    helmTemplate({ release: "crisislen-api", namespace: "crisislen", valuesFiles: ["values-production.yaml"] }),
+  ]);
+});
+
+const both = <T>(kind: string, rawName?: string, chartName?: string): [T, T] => [
+  findOne<T>(raw, kind, rawName),
+  findOne<T>(chart, kind, chartName),
+];
+
+describe("raw manifests and Helm chart (production values) agree", () => {
+  it("on replicas: the raw count equals the HPA minimum the chart leaves in charge", () => {
+    const [rawDeployment, chartDeployment] = both<IDeployment>("Deployment");
+    const [rawHpa, chartHpa] = both<IHorizontalPodAutoscaler>("HorizontalPodAutoscaler");
+    expect(rawDeployment.spec?.replicas).toBe(3);
+    expect(chartDeployment.spec?.replicas).toBeUndefined();
+    expect(rawHpa.spec?.minReplicas).toBe(rawDeployment.spec?.replicas);
+    expect(chartHpa.spec).toEqual(rawHpa.spec);
+  });
+
+  it("on the container: ports, probes, resources, env, lifecycle and security", () => {
+    const [rawPod, chartPod] = both<IDeployment>("Deployment").map((d) => d.spec?.template.spec);
+    const [rawContainer, chartContainer] = [rawPod?.containers[0], chartPod?.containers[0]];
+    expect(chartContainer).toEqual(rawContainer);
+    for (const field of [
+      "terminationGracePeriodSeconds",
+      "securityContext",
+      "volumes",
+      "automountServiceAccountToken",
+      "topologySpreadConstraints",
+    ] as const) {
+      expect(chartPod?.[field], field).toEqual(rawPod?.[field]);
+    }
+  });
+
+  it("on the pod's Prometheus annotations", () => {
+    const [rawDeployment, chartDeployment] = both<IDeployment>("Deployment");
+    expect(chartDeployment.spec?.template.metadata?.annotations).toMatchObject(
+      rawDeployment.spec?.template.metadata?.annotations ?? {},
+    );
+  });
+
+  it("on the ConfigMap, Service ports, Ingress, PDB and NetworkPolicy rules", () => {
+    const [rawConfig, chartConfig] = both<IConfigMap>("ConfigMap", "crisislen-api-config", "crisislen-api-config");
+    expect(chartConfig.data).toEqual(rawConfig.data);
+    const [rawService, chartService] = both<IService>("Service");
+    expect(chartService.spec?.ports).toEqual(rawService.spec?.ports);
+    const [rawIngress, chartIngress] = both<IIngress>("Ingress");
+    expect(chartIngress.metadata?.annotations).toEqual(rawIngress.metadata?.annotations);
+    expect(chartIngress.spec).toEqual(rawIngress.spec);
+    const [rawPdb, chartPdb] = both<IPodDisruptionBudget>("PodDisruptionBudget");
+    expect(chartPdb.spec?.maxUnavailable).toEqual(rawPdb.spec?.maxUnavailable);
+    const [rawPolicy, chartPolicy] = both<INetworkPolicy>("NetworkPolicy");
+    expect(chartPolicy.spec?.ingress).toEqual(rawPolicy.spec?.ingress);
+  });
+
+  it("on the ServiceMonitor endpoints, the alert rules and the dashboard", () => {
+    const [rawMonitor, chartMonitor] = both<{ spec: { endpoints: unknown } }>("ServiceMonitor");
+    expect(chartMonitor.spec.endpoints).toEqual(rawMonitor.spec.endpoints);
+    const [rawRule, chartRule] = both<{ spec: unknown }>("PrometheusRule");
+    expect(chartRule.spec).toEqual(rawRule.spec);
+    const rawDashboard = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-grafana-dashboard");
+    const chartDashboard = findOne<IConfigMap>(chart, "ConfigMap", "crisislen-api-grafana-dashboard");
+    expect(chartDashboard.data).toEqual(rawDashboard.data);
+  });
+
+  it("keeps the chart's copies of the rules and the dashboard byte-identical to the originals", () => {
+    for (const [copy, original] of [
+      ["files/prometheusrule.yaml", "prometheus/prometheusrule.yaml"],
+      ["files/crisislen-overview.json", "grafana/crisislen-overview.json"],
+    ] as const) {
+      expect(readFileSync(path.join(chartDir, copy), "utf8"), copy).toBe(
+        readFileSync(path.join(monitoringDir, original), "utf8"),
+      );
+    }
+  });
+});
+
+describe("deploy settings fit together", () => {
+  it("uses the same secret keys in the raw Secret, the chart, deploy.sh and secrets.env.example", async () => {
+    const secret = findOne<ISecret>(await kustomize(overlayDir("production")), "Secret");
+    const keys = Object.keys(secret.stringData ?? {}).sort();
+    expect(Object.values(secret.stringData ?? {})).toEqual(keys.map(() => "CHANGE_ME"));
+    const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
+      secret: { values: Record<string, string> };
+    };
+    expect(Object.keys(values.secret.values).sort()).toEqual(keys);
+    const script = readFileSync(deployScript, "utf8");
+    expect(/REQUIRED_SECRET_KEYS=\(([^)]*)\)/.exec(script)?.[1]?.split(" ").sort()).toEqual(keys);
+    const example = readFileSync(path.join(deployDir, "k8s/overlays/secrets.env.example"), "utf8");
+    expect(
+      example
+        .split("\n")
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => l.split("=")[0])
+        .sort(),
+    ).toEqual(keys);
+  });
+
+  it("caps the V8 heap at 50–80 % of the memory limit and keeps CPU requests below the limit", () => {
+    const container = findOne<IDeployment>(raw, "Deployment").spec?.template.spec?.containers[0];
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(
+      container?.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "",
+    )?.[1]);
+    expect(container?.resources?.limits).toEqual({ cpu: "2000m", memory: "4Gi" });
+    expect(heapMiB / 4096).toBeGreaterThanOrEqual(0.5);
+    expect(heapMiB / 4096).toBeLessThanOrEqual(0.8);
+    expect(container?.resources?.requests).toEqual({ cpu: "500m", memory: "1Gi" });
+  });
+
+  it("fits preStop sleep plus the app's shutdown timeout into the grace period", () => {
+    const pod = findOne<IDeployment>(raw, "Deployment").spec?.template.spec;
+    const config = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-api-config").data ?? {};
+    const preStop = pod?.containers[0]?.lifecycle?.preStop?.sleep?.seconds ?? 0;
+    const shutdown = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000;
+    expect(preStop).toBe(5);
+    expect(Number(config.SHUTDOWN_DRAIN_DELAY_MS)).toBeLessThan(Number(config.SHUTDOWN_TIMEOUT_MS));
+    expect(preStop + shutdown).toBeLessThan(pod?.terminationGracePeriodSeconds ?? 0);
+  });
+
+  it("routes traces to Jaeger's OTLP/HTTP port and links Grafana exemplars to Jaeger", () => {
+    const config = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-api-config").data ?? {};
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger.monitoring.svc.cluster.local:4318");
+    expect(config).toMatchObject({ METRICS_PORT: "9464", METRICS_HOST: "0.0.0.0", PORT: "3000" });
+    const stack = parse(
+      readFileSync(path.join(monitoringDir, "kube-prometheus-stack-values.yaml"), "utf8"),
+    ) as { grafana: { sidecar: { datasources: unknown }; additionalDataSources: { uid: string }[] } };
+    expect(stack.grafana.sidecar.datasources).toEqual({
+      exemplarTraceIdDestinations: { datasourceUid: "jaeger", traceIdLabelName: "trace_id" },
+    });
+    expect(stack.grafana.additionalDataSources.map((d) => d.uid)).toEqual(["jaeger"]);
+  });
+
+  it("passes yamllint on every plain YAML file under deploy/", async () => {
+    // From deploy/, so the config's ignore pattern for the Go templates applies.
+    const output = await runTool("yamllint", ["-f", "parsable", "-c", ".yamllint", "."], { cwd: deployDir });
+    expect(output).toBe("");
+  });
+});
