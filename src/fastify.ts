@@ -2,7 +2,7 @@
  * The Fastify plugin: records the HTTP metrics for every route of the instance it is
  * registered on (and its children) and serves the exposition route. Fastify 4 and 5.
  */
-import type { FastifyInstance, FastifyPluginCallback } from "fastify";
+import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Registry } from "prom-client";
 import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
@@ -86,9 +86,9 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
   // that went away (499) alike.
   fastify.addHook("onRequest", function trackRequestMetrics(request, reply, next) {
     try {
-      const route = request.routeOptions;
-      if (route.config?.metrics !== false) {
-        trackResponse(request.raw, reply.raw, recorder, route.url ?? UNMATCHED_ENDPOINT);
+      const config = routeConfig(request);
+      if (config?.metrics !== false) {
+        trackResponse(request.raw, reply.raw, recorder, config?.url ?? UNMATCHED_ENDPOINT);
       }
     } catch {
       // Metrics never break the request path.
@@ -114,6 +114,35 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
       },
     });
   }
+}
+
+interface RouteConfig {
+  url?: string;
+  metrics?: boolean;
+}
+
+let contextSymbol: symbol | null | undefined;
+
+/**
+ * The matched route's config (Fastify puts the route `url` in it; it is undefined for 404s).
+ * `request.routeOptions` builds a new object on every access, so the route context is read
+ * directly when Fastify exposes it under its usual symbol, and through the getter otherwise.
+ */
+function routeConfig(request: FastifyRequest): RouteConfig | undefined {
+  if (contextSymbol === undefined) {
+    contextSymbol =
+      Object.getOwnPropertySymbols(request).find(
+        (symbol) => symbol.description === "fastify.context",
+      ) ?? null;
+  }
+  if (contextSymbol !== null) {
+    const context = (request as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[
+      contextSymbol
+    ];
+    if (context !== undefined) return context.config;
+  }
+  const route = request.routeOptions;
+  return { ...route.config, url: route.url } as RouteConfig;
 }
 
 /**

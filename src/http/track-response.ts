@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import { CLIENT_CLOSED_STATUS } from "./labels.js";
 import type { RequestRecorder } from "./request-recorder.js";
+import { requestExemplar } from "./exemplar.js";
 import { isUntracked } from "./untracked.js";
 import { warnOnce } from "../logger.js";
 
@@ -54,7 +55,13 @@ function recordOnClose(this: TrackedResponse): void {
     // the client went away. (`writableFinished` also waits for the flush, which injected
     // test requests never report.)
     const status = this.writableEnded ? this.statusCode : CLIENT_CLOSED;
-    recorder.record(req.method, endpoint, status, (performance.now() - tracking.start) / 1000);
+    recorder.record(
+      req.method,
+      endpoint,
+      status,
+      (performance.now() - tracking.start) / 1000,
+      requestExemplar(req),
+    );
   } catch (error) {
     // A broken response object or router must never surface as an uncaught error.
     warnOnce("record-response", "recording a request failed; it is not counted", error);

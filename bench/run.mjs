@@ -1,0 +1,181 @@
+// The HTTP benchmark: `npm run bench -- [--rounds 3] [--modes a,b] [--seconds 10]`.
+// Each configuration runs once per round, rounds interleaved (A B C … A B C …), the server
+// pinned to core 0 and the load generator to core 1. Reports medians: req/s and its ratio to
+// the bare framework, server CPU µs per request and its delta to bare, p99, and whether every
+// request sent was recorded by the metrics.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    modes: {
+      type: "string",
+      default: "fastify-bare,fastify-ours,fastify-hook,express-bare,express-ours",
+    },
+    seconds: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
+    connections: { type: "string", default: "50" },
+    port: { type: "string", default: "3917" },
+    out: { type: "string", default: join(here, "results", "http.json") },
+  },
+});
+const modes = args.modes.split(",");
+const port = Number(args.port);
+const pinned = (core, command) =>
+  process.platform === "linux"
+    ? ["taskset", ["-c", String(core), ...command]]
+    : [command[0], command.slice(1)];
+
+function get(path) {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+function startServer(mode) {
+  const [command, argv] = pinned(0, [
+    process.execPath,
+    join(here, "server.mjs"),
+    mode,
+    String(port),
+  ]);
+  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${mode} did not start`)), 15_000);
+    child.stdout.on("data", (chunk) => {
+      if (String(chunk).includes('"ready":true')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`${mode} exited with ${code}`)));
+  });
+}
+
+function runLoad(pid) {
+  const [command, argv] = pinned(1, [
+    process.execPath,
+    join(here, "loadgen.mjs"),
+    `http://127.0.0.1:${port}/claims/12345`,
+    String(pid),
+    args.connections,
+    args.warmup,
+    args.seconds,
+  ]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split("\n").pop()))
+        : reject(new Error(`loadgen exited ${code}`)),
+    );
+  });
+}
+
+/** Requests the server's metrics recorded for the benchmark route, all statuses together. */
+function recordedRequests(body) {
+  let total = 0;
+  for (const line of body.split("\n")) {
+    if (
+      line.startsWith("http_requests_total{") &&
+      (line.includes('endpoint="/claims/:id"') || line.includes('route="/claims/:id"'))
+    ) {
+      total += Number(line.split(" ").pop());
+    }
+  }
+  return total;
+}
+
+const stop = (child) =>
+  new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  });
+
+const runs = [];
+for (let round = 1; round <= Number(args.rounds); round++) {
+  for (const mode of modes) {
+    const server = await startServer(mode);
+    const sanity = await get("/claims/12345");
+    if (sanity.status !== 200) throw new Error(`${mode}: sanity request answered ${sanity.status}`);
+    const result = await runLoad(server.pid);
+    let recorded;
+    if (!mode.endsWith("-bare")) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      recorded = recordedRequests((await get("/metrics")).body);
+    }
+    await stop(server);
+    const sent = result.requests + result.warmupRequests + 1;
+    const run = { round, mode, ...result, sent, recorded };
+    runs.push(run);
+    console.error(
+      `round ${round} ${mode.padEnd(14)} ${Math.round(result.rps)} req/s  ${result.cpuMicrosPerRequest.toFixed(2)} µs/req  p99 ${result.p99} ms` +
+        (recorded === undefined ? "" : `  recorded ${recorded}/${sent}`),
+    );
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const summary = modes.map((mode) => {
+  const mine = runs.filter((run) => run.mode === mode);
+  const bare = runs.filter((run) => run.mode === `${mode.split("-")[0]}-bare`);
+  const rps = median(mine.map((run) => run.rps));
+  const cpu = median(mine.map((run) => run.cpuMicrosPerRequest));
+  const bareRps = bare.length ? median(bare.map((run) => run.rps)) : NaN;
+  const bareCpu = bare.length ? median(bare.map((run) => run.cpuMicrosPerRequest)) : NaN;
+  const recordedOk = mine.every(
+    (run) =>
+      run.recorded === undefined ||
+      (run.recorded >= run.sent && run.recorded <= run.sent + 2 * Number(args.connections)),
+  );
+  return {
+    mode,
+    rps: Math.round(rps),
+    ratio: Number((rps / bareRps).toFixed(3)),
+    cpuMicrosPerRequest: Number(cpu.toFixed(2)),
+    extraMicros: Number((cpu - bareCpu).toFixed(2)),
+    p99: median(mine.map((run) => run.p99)),
+    errors: mine.reduce((sum, run) => sum + run.errors, 0),
+    everyRequestRecorded: mine[0].recorded === undefined ? "–" : recordedOk,
+  };
+});
+
+mkdirSync(dirname(args.out), { recursive: true });
+writeFileSync(
+  args.out,
+  JSON.stringify(
+    { node: process.version, date: new Date().toISOString(), args, runs, summary },
+    null,
+    2,
+  ),
+);
+console.log(
+  "| configuration | req/s (median) | ratio to bare | server CPU µs/req | extra µs/req vs bare | p99 ms | every request recorded |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---|");
+for (const row of summary) {
+  console.log(
+    `| ${row.mode} | ${row.rps} | ${row.ratio} | ${row.cpuMicrosPerRequest} | ${row.mode.endsWith("-bare") ? "–" : row.extraMicros} | ${row.p99} | ${row.everyRequestRecorded} |`,
+  );
+}
+if (summary.some((row) => row.everyRequestRecorded === false || row.errors > 0))
+  process.exitCode = 1;
