@@ -22,8 +22,15 @@ let chart: KubeObject[];
 /** The production overlay next to the chart rendered with production values and the same names. */
 beforeAll(async () => {
   [raw, chart] = await Promise.all([
-    (async () => [...(await kustomize(overlayDir("production"))), ...(await kustomize(monitoringDir))])(),
-    helmTemplate({ release: "crisislen-api", namespace: "crisislen", valuesFiles: ["values-production.yaml"] }),
+    (async () => [
+      ...(await kustomize(overlayDir("production"))),
+      ...(await kustomize(monitoringDir)),
+    ])(),
+    helmTemplate({
+      release: "crisislen-api",
+      namespace: "crisislen",
+      valuesFiles: ["values-production.yaml"],
+    }),
   ]);
 });
 
@@ -65,7 +72,11 @@ describe("raw manifests and Helm chart (production values) agree", () => {
   });
 
   it("on the ConfigMap, Service ports, Ingress, PDB and NetworkPolicy rules", () => {
-    const [rawConfig, chartConfig] = both<IConfigMap>("ConfigMap", "crisislen-api-config", "crisislen-api-config");
+    const [rawConfig, chartConfig] = both<IConfigMap>(
+      "ConfigMap",
+      "crisislen-api-config",
+      "crisislen-api-config",
+    );
     expect(chartConfig.data).toEqual(rawConfig.data);
     const [rawService, chartService] = both<IService>("Service");
     expect(chartService.spec?.ports).toEqual(rawService.spec?.ports);
@@ -84,7 +95,11 @@ describe("raw manifests and Helm chart (production values) agree", () => {
     const [rawRule, chartRule] = both<{ spec: unknown }>("PrometheusRule");
     expect(chartRule.spec).toEqual(rawRule.spec);
     const rawDashboard = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-grafana-dashboard");
-    const chartDashboard = findOne<IConfigMap>(chart, "ConfigMap", "crisislen-api-grafana-dashboard");
+    const chartDashboard = findOne<IConfigMap>(
+      chart,
+      "ConfigMap",
+      "crisislen-api-grafana-dashboard",
+    );
     expect(chartDashboard.data).toEqual(rawDashboard.data);
   });
 
@@ -123,9 +138,11 @@ describe("deploy settings fit together", () => {
 
   it("caps the V8 heap at 50–80 % of the memory limit and keeps CPU requests below the limit", () => {
     const container = findOne<IDeployment>(raw, "Deployment").spec?.template.spec?.containers[0];
-    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(
-      container?.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "",
-    )?.[1]);
+    const heapMiB = Number(
+      /--max-old-space-size=(\d+)/.exec(
+        container?.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "",
+      )?.[1],
+    );
     expect(container?.resources?.limits).toEqual({ cpu: "2000m", memory: "4Gi" });
     expect(heapMiB / 4096).toBeGreaterThanOrEqual(0.5);
     expect(heapMiB / 4096).toBeLessThanOrEqual(0.8);
@@ -144,11 +161,15 @@ describe("deploy settings fit together", () => {
 
   it("routes traces to Jaeger's OTLP/HTTP port and links Grafana exemplars to Jaeger", () => {
     const config = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-api-config").data ?? {};
-    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger.monitoring.svc.cluster.local:4318");
+    expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      "http://jaeger.monitoring.svc.cluster.local:4318",
+    );
     expect(config).toMatchObject({ METRICS_PORT: "9464", METRICS_HOST: "0.0.0.0", PORT: "3000" });
     const stack = parse(
       readFileSync(path.join(monitoringDir, "kube-prometheus-stack-values.yaml"), "utf8"),
-    ) as { grafana: { sidecar: { datasources: unknown }; additionalDataSources: { uid: string }[] } };
+    ) as {
+      grafana: { sidecar: { datasources: unknown }; additionalDataSources: { uid: string }[] };
+    };
     expect(stack.grafana.sidecar.datasources).toEqual({
       exemplarTraceIdDestinations: { datasourceUid: "jaeger", traceIdLabelName: "trace_id" },
     });
@@ -157,7 +178,9 @@ describe("deploy settings fit together", () => {
 
   it("passes yamllint on every plain YAML file under deploy/", async () => {
     // From deploy/, so the config's ignore pattern for the Go templates applies.
-    const output = await runTool("yamllint", ["-f", "parsable", "-c", ".yamllint", "."], { cwd: deployDir });
+    const output = await runTool("yamllint", ["-f", "parsable", "-c", ".yamllint", "."], {
+      cwd: deployDir,
+    });
     expect(output).toBe("");
   });
 });

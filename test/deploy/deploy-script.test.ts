@@ -25,7 +25,11 @@ beforeAll(async () => {
   }
 });
 
-async function deploy(args: string[], secrets: string | undefined, extraEnv: NodeJS.ProcessEnv = {}) {
+async function deploy(
+  args: string[],
+  secrets: string | undefined,
+  extraEnv: NodeJS.ProcessEnv = {},
+) {
   const dir = await mkdtemp(path.join(sandbox, "run-"));
   const callLog = path.join(dir, "calls.log");
   await writeFile(callLog, "");
@@ -96,14 +100,18 @@ describe("deploy/scripts/deploy.sh", () => {
     expect(calls).toContain(
       "kubectl --context stage-1 -n crisislen-staging rollout status deployment/crisislen-api --timeout=300s",
     );
-    expect(calls.filter((c) => c.startsWith("helm ")).every((c) => c.includes("--kube-context stage-1"))).toBe(true);
+    expect(
+      calls.filter((c) => c.startsWith("helm ")).every((c) => c.includes("--kube-context stage-1")),
+    ).toBe(true);
   });
 
   it("refuses placeholder secrets before touching the cluster", async () => {
     const secrets = GOOD_SECRETS.replace("SECRET_KEY=0123456789abcdef", "SECRET_KEY=CHANGE_ME");
     const { code, stderr, calls } = await deploy(["production"], secrets);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/SECRET_KEY in .*secrets\.env is still a placeholder; refusing to deploy/);
+    expect(stderr).toMatch(
+      /SECRET_KEY in .*secrets\.env is still a placeholder; refusing to deploy/,
+    );
     expect(calls).toEqual([]);
   });
 
@@ -128,7 +136,9 @@ describe("deploy/scripts/deploy.sh", () => {
     expect(code).toBe(0);
     expect(calls).toEqual([]);
     expect(stdout).toContain("(dry run)");
-    expect(stdout).toMatch(/^\+ kubectl -n crisislen rollout status deployment\/crisislen-api --timeout=300s$/m);
+    expect(stdout).toMatch(
+      /^\+ kubectl -n crisislen rollout status deployment\/crisislen-api --timeout=300s$/m,
+    );
     expect(stdout).not.toContain("s3cret");
   });
 });

@@ -57,7 +57,10 @@ describe("helm chart deploy/helm/crisislen", () => {
 
   it("points the alert rules at the release's Service (the Prometheus job)", async () => {
     const objects = await helmTemplate({ release: "claims" });
-    const rule = findOne<{ spec: { groups: { rules: { expr: string }[] }[] } }>(objects, "PrometheusRule");
+    const rule = findOne<{ spec: { groups: { rules: { expr: string }[] }[] } }>(
+      objects,
+      "PrometheusRule",
+    );
     const exprs = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr)).join("\n");
     expect(exprs).toContain('job="claims-crisislen"');
     expect(exprs).not.toContain('job="crisislen-api"');
@@ -98,7 +101,9 @@ describe("helm chart deploy/helm/crisislen", () => {
 
   it("changes checksum/secret when a secret value changes", async () => {
     const base = podAnnotations(await helmTemplate());
-    const rotated = podAnnotations(await helmTemplate({ set: ["secret.values.SECRET_KEY=rotated"] }));
+    const rotated = podAnnotations(
+      await helmTemplate({ set: ["secret.values.SECRET_KEY=rotated"] }),
+    );
     expect(rotated["checksum/secret"]).not.toBe(base["checksum/secret"]);
     expect(rotated["checksum/config"]).toBe(base["checksum/config"]);
   });

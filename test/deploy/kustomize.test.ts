@@ -44,18 +44,26 @@ describe("kustomize base and overlays (deploy/k8s)", () => {
   it("gives staging its own host, the Let's Encrypt staging issuer and full sampling", async () => {
     const staging = await kustomize(overlayDir("staging"));
     const ingress = findOne<IIngress>(staging, "Ingress");
-    expect(ingress.metadata?.annotations?.["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-staging");
+    expect(ingress.metadata?.annotations?.["cert-manager.io/cluster-issuer"]).toBe(
+      "letsencrypt-staging",
+    );
     expect(ingress.spec?.rules?.[0]?.host).toBe("api.staging.crisislen.example.com");
     expect(ingress.spec?.tls?.[0]?.hosts).toEqual(["api.staging.crisislen.example.com"]);
     const config = findOne<IConfigMap>(staging, "ConfigMap");
-    expect(config.data).toMatchObject({ OTEL_TRACES_SAMPLER_ARG: "1", DEPLOYMENT_ENVIRONMENT: "staging" });
+    expect(config.data).toMatchObject({
+      OTEL_TRACES_SAMPLER_ARG: "1",
+      DEPLOYMENT_ENVIRONMENT: "staging",
+    });
   });
 
   it("runs the pod non-root, read-only, without capabilities or a service-account token", async () => {
     const pod = findOne<IDeployment>(await kustomize(overlayDir("production")), "Deployment").spec
       ?.template.spec;
     expect(pod?.automountServiceAccountToken).toBe(false);
-    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(pod?.containers[0]?.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -66,11 +74,16 @@ describe("kustomize base and overlays (deploy/k8s)", () => {
   });
 
   it("lets only the monitoring namespace reach the metrics port", async () => {
-    const policy = findOne<INetworkPolicy>(await kustomize(overlayDir("production")), "NetworkPolicy");
+    const policy = findOne<INetworkPolicy>(
+      await kustomize(overlayDir("production")),
+      "NetworkPolicy",
+    );
     expect(policy.spec?.ingress).toEqual([
       { ports: [{ port: "http", protocol: "TCP" }] },
       {
-        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+        ],
         ports: [{ port: "metrics", protocol: "TCP" }],
       },
     ]);

@@ -64,7 +64,9 @@ describe("PromQL of the dashboard and the alerts", () => {
   });
 
   it("returns the expected values for every dashboard query on series shaped like cAdvisor's and the SDK's", async () => {
-    const fixture = parse(readFileSync(path.join(fixturesDir, "dashboard-series.yaml"), "utf8")) as {
+    const fixture = parse(
+      readFileSync(path.join(fixturesDir, "dashboard-series.yaml"), "utf8"),
+    ) as {
       interval: string;
       eval_time: string;
       input_series: unknown[];
@@ -75,13 +77,19 @@ describe("PromQL of the dashboard and the alerts", () => {
       const expected = fixture.expectations[q.panelTitle]?.[q.refId];
       if (!expected) throw new Error(`no expectation for panel "${q.panelTitle}" ${q.refId}`);
       // Rounded: promtool 2.42 compares floats exactly, and 0.6 arrives as 0.6000000000000001.
-      return { expr: `round((${q.expr}) * 100000) / 100000`, eval_time: fixture.eval_time, exp_samples: expected };
+      return {
+        expr: `round((${q.expr}) * 100000) / 100000`,
+        eval_time: fixture.eval_time,
+        exp_samples: expected,
+      };
     });
     const dir = await writeRuleFile([]);
     const result = await promtoolTest(dir, {
       rule_files: [],
       evaluation_interval: "1m",
-      tests: [{ interval: fixture.interval, input_series: fixture.input_series, promql_expr_test: tests }],
+      tests: [
+        { interval: fixture.interval, input_series: fixture.input_series, promql_expr_test: tests },
+      ],
     });
     expect(result.stdout + result.stderr).toContain("SUCCESS");
   });
@@ -95,7 +103,12 @@ describe("Grafana dashboard conventions", () => {
     schemaVersion: number;
     __inputs?: unknown;
     templating: { list: { name: string; type: string }[] };
-    panels: { id: number; datasource: unknown; targets: { datasource: unknown; exemplar?: boolean }[]; title: string }[];
+    panels: {
+      id: number;
+      datasource: unknown;
+      targets: { datasource: unknown; exemplar?: boolean }[];
+      title: string;
+    }[];
   };
 
   it("has a stable uid, 30 s refresh, no id and no __inputs", () => {

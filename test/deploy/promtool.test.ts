@@ -59,7 +59,10 @@ describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () =
     const groups = loadAlertRuleGroups({
       HighErrorRate: { expr: (rules[0]?.expr ?? "").replace("> 0.05", "> 0.5") },
     });
-    const result = await promtoolTest(await writeRuleFile(groups), readFileSync(alertTestsFile, "utf8"));
+    const result = await promtoolTest(
+      await writeRuleFile(groups),
+      readFileSync(alertTestsFile, "utf8"),
+    );
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("alertname: HighErrorRate, time: 10m");
   });

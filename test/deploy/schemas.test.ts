@@ -38,7 +38,10 @@ describe("rendered objects against the Kubernetes, prometheus-operator and cert-
     const error = await schemaErrors({
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
-      metadata: { name: "x", annotations: { "nginx.ingress.kubernetes.io/limit-rps": 100 as unknown as string } },
+      metadata: {
+        name: "x",
+        annotations: { "nginx.ingress.kubernetes.io/limit-rps": 100 as unknown as string },
+      },
     });
     expect(error).toContain("limit-rps must be string");
   });
@@ -63,7 +66,9 @@ describe("rendered objects against the Kubernetes, prometheus-operator and cert-
       value: JSON.parse(readFileSync(dashboardFile, "utf8")),
     });
     // Self-check: one deliberately misspelled document must be the only error.
-    const deployment = (sets["kustomize overlays/production"] ?? []).find((o) => o.kind === "Deployment");
+    const deployment = (sets["kustomize overlays/production"] ?? []).find(
+      (o) => o.kind === "Deployment",
+    );
     documents.push({
       ...kubeTypedDocument("self-check", deployment as KubeObject),
       value: { ...deployment, spec: { ...(deployment?.spec as object), replica: 3 } },

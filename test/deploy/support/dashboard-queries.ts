@@ -33,7 +33,10 @@ export const DEFAULT_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /** Replaces `$name`, `${name}`, `${name:format}` and `[[name]]`; throws on a variable not in the map. */
-export function substituteVariables(expr: string, variables: Readonly<Record<string, string>>): string {
+export function substituteVariables(
+  expr: string,
+  variables: Readonly<Record<string, string>>,
+): string {
   return expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (match, a, b, c) => {
     const name = (a ?? b ?? c) as string;
     const value = variables[name];
@@ -107,7 +110,10 @@ export function loadAlertRuleGroups(
   const resource = parse(readFileSync(file, "utf8")) as { spec: { groups: RuleGroup[] } };
   return resource.spec.groups.map((group) => ({
     ...group,
-    rules: group.rules.map((rule) => ({ ...rule, ...(overrides[rule.alert ?? rule.record ?? ""] ?? {}) })),
+    rules: group.rules.map((rule) => ({
+      ...rule,
+      ...(overrides[rule.alert ?? rule.record ?? ""] ?? {}),
+    })),
   }));
 }
 

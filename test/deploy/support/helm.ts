@@ -95,7 +95,14 @@ export async function helmLint(valuesFiles: string[] = []): Promise<string> {
   const chart = await prepareChart();
   return runTool(
     "helm",
-    ["lint", chart.dir, "--strict", "--kube-version", KUBE_VERSION, ...valuesArgs(chart, { valuesFiles })],
+    [
+      "lint",
+      chart.dir,
+      "--strict",
+      "--kube-version",
+      KUBE_VERSION,
+      ...valuesArgs(chart, { valuesFiles }),
+    ],
     { env: chart.env },
   );
 }

@@ -41,7 +41,8 @@ export function parsePromql(expr: string): ParsedQuery {
   const metricNames = new Set<string>();
   tree.iterate({
     enter(node) {
-      if (node.type.isError) errors.push(`parse error at ${node.from}: ${expr.slice(node.from, node.from + 20)}`);
+      if (node.type.isError)
+        errors.push(`parse error at ${node.from}: ${expr.slice(node.from, node.from + 20)}`);
       // A vector selector's metric name is the Identifier directly under VectorSelector.
       if (node.name === "Identifier" && node.node.parent?.name === "VectorSelector") {
         metricNames.add(expr.slice(node.from, node.to));

@@ -5,14 +5,16 @@ import { clusterIssuersDir, monitoringDir, overlayDir } from "./paths.js";
 
 /** Every object set the deploy folder produces, by a label used in test names and errors. */
 export async function allRenderedSets(): Promise<Record<string, KubeObject[]>> {
-  const [helmDefault, helmProduction, staging, production, monitoring, issuers] = await Promise.all([
-    helmTemplate(),
-    helmTemplate({ release: "crisislen-api", valuesFiles: ["values-production.yaml"] }),
-    kustomize(overlayDir("staging")),
-    kustomize(overlayDir("production")),
-    kustomize(monitoringDir),
-    kustomize(clusterIssuersDir),
-  ]);
+  const [helmDefault, helmProduction, staging, production, monitoring, issuers] = await Promise.all(
+    [
+      helmTemplate(),
+      helmTemplate({ release: "crisislen-api", valuesFiles: ["values-production.yaml"] }),
+      kustomize(overlayDir("staging")),
+      kustomize(overlayDir("production")),
+      kustomize(monitoringDir),
+      kustomize(clusterIssuersDir),
+    ],
+  );
   return {
     "helm (default values)": helmDefault,
     "helm (production values)": helmProduction,

@@ -30,7 +30,9 @@ export function toolPath(name: Tool): string {
   ];
   const found = candidates.find(isExecutable);
   if (!found) {
-    throw new Error(`${name} not found in .cache/bin or on PATH; run: bash scripts/ensure-tools.sh`);
+    throw new Error(
+      `${name} not found in .cache/bin or on PATH; run: bash scripts/ensure-tools.sh`,
+    );
   }
   resolved.set(name, found);
   return found;
@@ -50,7 +52,11 @@ export interface RunOptions {
 }
 
 /** Runs a binary without a shell, with a bounded time; resolves with the exit code instead of throwing. */
-export async function run(file: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export async function run(
+  file: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   try {
     const { stdout, stderr } = await execFileAsync(file, args, {
       cwd: options.cwd ?? repoRoot,
@@ -67,10 +73,16 @@ export async function run(file: string, args: string[], options: RunOptions = {}
 }
 
 /** Runs a tool and throws with its output when it exits non-zero. */
-export async function runTool(name: Tool, args: string[], options: RunOptions = {}): Promise<string> {
+export async function runTool(
+  name: Tool,
+  args: string[],
+  options: RunOptions = {},
+): Promise<string> {
   const result = await run(toolPath(name), args, options);
   if (result.code !== 0) {
-    throw new Error(`${name} ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+    throw new Error(
+      `${name} ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}`,
+    );
   }
   return result.stdout;
 }

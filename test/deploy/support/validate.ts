@@ -29,7 +29,9 @@ export function modelModule(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   const crdPackage = CRD_PACKAGES[group ?? ""];
   if (crdPackage) return `${crdPackage}/${group}/${version}/${kind}`;
-  return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
+  return group
+    ? `kubernetes-models/${group}/${version}/${kind}`
+    : `kubernetes-models/${version}/${kind}`;
 }
 
 interface Model {
@@ -43,7 +45,10 @@ export async function schemaErrors(object: KubeObject): Promise<string> {
   if (!ALLOWED_API_VERSIONS.has(object.apiVersion)) {
     return `${where}: apiVersion ${object.apiVersion} is not allowed`;
   }
-  const loaded = (await import(modelModule(object.apiVersion, object.kind))) as Record<string, unknown>;
+  const loaded = (await import(modelModule(object.apiVersion, object.kind))) as Record<
+    string,
+    unknown
+  >;
   const Model = loaded[object.kind] as ModelClass | undefined;
   if (!Model) return `${where}: no model for ${object.apiVersion} ${object.kind}`;
   try {
@@ -86,7 +91,9 @@ export async function excessPropertyErrors(documents: TypedDocument[]): Promise<
   const starts: { line: number; name: string }[] = [];
   documents.forEach((doc, i) => {
     starts.push({ line: lines.length + 1, name: doc.name });
-    lines.push(...`export const doc${i}: T${i} = ${JSON.stringify(doc.value, null, 1)};`.split("\n"));
+    lines.push(
+      ...`export const doc${i}: T${i} = ${JSON.stringify(doc.value, null, 1)};`.split("\n"),
+    );
   });
   const file = path.join(dir, "documents.ts");
   await writeFile(file, lines.join("\n"));
@@ -112,7 +119,8 @@ export async function excessPropertyErrors(documents: TypedDocument[]): Promise<
   const result = await run(tsc, ["-p", path.join(dir, "tsconfig.json")], { timeoutMs: 60_000 });
   if (result.code === 0) return [];
   const diagnostics = result.stdout.split("\n").filter((l) => l.includes("error TS"));
-  if (diagnostics.length === 0) return [`tsc exited ${result.code}: ${result.stdout}${result.stderr}`];
+  if (diagnostics.length === 0)
+    return [`tsc exited ${result.code}: ${result.stdout}${result.stderr}`];
   // Only unknown properties (TS2353, and TS2561 "did you mean"): value types are the JSON schemas'
   // job, and Grafana's string enums reject plain string literals that are perfectly valid JSON.
   const errors = diagnostics.filter((l) => /error TS(2353|2561):/.test(l));
