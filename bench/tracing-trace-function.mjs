@@ -8,7 +8,15 @@ import { build } from "esbuild";
 const root = join(import.meta.dirname, "..");
 const out = join(root, ".cache", "bench", "trace-function.mjs");
 mkdirSync(join(root, ".cache", "bench"), { recursive: true });
-await build({ entryPoints: [join(root, "src/trace-function.ts")], bundle: true, format: "esm", platform: "node", outfile: out, external: ["@opentelemetry/*"], logLevel: "error" });
+await build({
+  entryPoints: [join(root, "src/trace-function.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  outfile: out,
+  external: ["@opentelemetry/*"],
+  logLevel: "error",
+});
 const { traceFunction } = await import(pathToFileURL(out).href);
 const { trace, context } = await import("@opentelemetry/api");
 
@@ -33,9 +41,20 @@ const { BasicTracerProvider, SimpleSpanProcessor } = await import("@opentelemetr
 const { AsyncLocalStorageContextManager } = await import("@opentelemetry/context-async-hooks");
 const nullExporter = { export: (_s, cb) => cb({ code: 0 }), shutdown: async () => {} };
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(nullExporter)] }));
+trace.setGlobalTracerProvider(
+  new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(nullExporter)] }),
+);
 const tracer = trace.getTracer("bench");
 const M = Math.floor(N / 10);
-const raw = measure("raw tracer.startActiveSpan + end", (i) => tracer.startActiveSpan("work", (span) => { const r = work(i); span.end(); return r; }), M);
+const raw = measure(
+  "raw tracer.startActiveSpan + end",
+  (i) =>
+    tracer.startActiveSpan("work", (span) => {
+      const r = work(i);
+      span.end();
+      return r;
+    }),
+  M,
+);
 const sdk = measure("traceFunction, SDK started", traced, M);
 console.log(`  → ratio ${(sdk / raw).toFixed(2)}× of raw startActiveSpan (target ≤ 1.2×)`);

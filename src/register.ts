@@ -13,20 +13,25 @@ import { isMainThread } from "node:worker_threads";
 import { errorOnce } from "./logger.js";
 import { ensureTracing } from "./tracing/instrument-app.js";
 import { packageRequire } from "./tracing/load.js";
+import type * as IitmModule from "import-in-the-middle";
+import type * as NodeModule from "node:module";
+import type * as NodeUrl from "node:url";
 
 /** The only modules import-in-the-middle may wrap. */
 const ESM_HOOKED_MODULES = ["express", "http", "https"];
 
-type Iitm = typeof import("import-in-the-middle");
+type Iitm = typeof IitmModule;
 
 function registerEsmHook(parentUrl: string): void {
   const req = packageRequire();
-  const nodeModule = req("node:module") as typeof import("node:module");
+  const nodeModule = req("node:module") as typeof NodeModule;
   if (typeof nodeModule.register !== "function") return; // Node < 20.6: CommonJS hooks only
-  const { pathToFileURL } = req("node:url") as typeof import("node:url");
+  const { pathToFileURL } = req("node:url") as typeof NodeUrl;
   // import-in-the-middle comes with @opentelemetry/instrumentation; resolve it from there so the
   // loader hook and the instrumentations share one copy.
-  const fromInstrumentation = nodeModule.createRequire(req.resolve("@opentelemetry/instrumentation"));
+  const fromInstrumentation = nodeModule.createRequire(
+    req.resolve("@opentelemetry/instrumentation"),
+  );
   const iitm = fromInstrumentation("import-in-the-middle") as Iitm;
   const hookUrl = pathToFileURL(fromInstrumentation.resolve("import-in-the-middle/hook.mjs")).href;
   const { registerOptions } = iitm.createAddHookMessageChannel();
@@ -42,7 +47,11 @@ function preload(): void {
     if (typeof __filename === "undefined") registerEsmHook(import.meta.url);
     ensureTracing({}, "preload");
   } catch (error) {
-    errorOnce("preload", "the register preload could not start tracing; the application runs untraced", error);
+    errorOnce(
+      "preload",
+      "the register preload could not start tracing; the application runs untraced",
+      error,
+    );
   }
 }
 

@@ -42,7 +42,11 @@ export interface TraceDecorator {
   /** TC39 standard method decorator (TypeScript ≥ 5 without `experimentalDecorators`). */
   <F extends AnyFunction>(value: F, context: ClassMethodDecoratorContext<unknown, F>): F;
   /** Legacy method decorator (`experimentalDecorators`, NestJS). */
-  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+  (
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: PropertyDescriptor,
+  ): PropertyDescriptor;
   /** Plain function wrapper. */
   <F extends AnyFunction>(fn: F): F;
 }
@@ -52,12 +56,17 @@ const NO_OPTIONS = {};
 
 /** The tracer of the registered provider, or `undefined` when none was ever registered (cheap). */
 function activeTracer(): Tracer | undefined {
-  return (trace.getTracerProvider() as Partial<ProxyTracerProvider>).getDelegateTracer?.(TRACER_NAME);
+  return (trace.getTracerProvider() as Partial<ProxyTracerProvider>).getDelegateTracer?.(
+    TRACER_NAME,
+  );
 }
 
 function fail(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }
 
 function spanOptions(name: string, options: TraceFunctionOptions, args: unknown[]) {
@@ -68,7 +77,11 @@ function spanOptions(name: string, options: TraceFunctionOptions, args: unknown[
     try {
       attrs = attributes(...args);
     } catch (error) {
-      warnOnce(`traceFunction:attributes:${name}`, `the attributes function of traceFunction("${name}") threw`, error);
+      warnOnce(
+        `traceFunction:attributes:${name}`,
+        `the attributes function of traceFunction("${name}") threw`,
+        error,
+      );
     }
   } else attrs = attributes;
   return { ...(attrs ? { attributes: attrs } : {}), ...(kind === undefined ? {} : { kind }) };
@@ -81,13 +94,16 @@ function copyMetadata(from: AnyFunction, to: AnyFunction): void {
     defineMetadata: (key: unknown, value: unknown, target: object) => void;
   };
   if (typeof reflect.getMetadataKeys !== "function") return;
-  for (const key of reflect.getMetadataKeys(from)) reflect.defineMetadata(key, reflect.getMetadata(key, from), to);
+  for (const key of reflect.getMetadataKeys(from))
+    reflect.defineMetadata(key, reflect.getMetadata(key, from), to);
 }
 
 function wrap<F extends AnyFunction>(fn: F, name: string, options: TraceFunctionOptions): F {
   const kind = fn.constructor?.name;
   if (kind === "GeneratorFunction" || kind === "AsyncGeneratorFunction") {
-    throw new TypeError(`@crisislen/observability: traceFunction("${name}") cannot wrap a generator function (${fn.name || "anonymous"}); its span would end before iteration`);
+    throw new TypeError(
+      `@crisislen/observability: traceFunction("${name}") cannot wrap a generator function (${fn.name || "anonymous"}); its span would end before iteration`,
+    );
   }
   const traced = function (this: unknown): unknown {
     const tracer = activeTracer();
@@ -141,25 +157,38 @@ function wrap<F extends AnyFunction>(fn: F, name: string, options: TraceFunction
  */
 export function traceFunction(name: string, options: TraceFunctionOptions = {}): TraceDecorator {
   if (typeof name !== "string" || name === "") {
-    throw new TypeError(`@crisislen/observability: traceFunction needs a span name, got ${JSON.stringify(name)}`);
+    throw new TypeError(
+      `@crisislen/observability: traceFunction needs a span name, got ${JSON.stringify(name)}`,
+    );
   }
   function decorator(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
-    if (typeof context === "object" && context !== null && typeof (context as { kind?: unknown }).kind === "string") {
+    if (
+      typeof context === "object" &&
+      context !== null &&
+      typeof (context as { kind?: unknown }).kind === "string"
+    ) {
       const { kind } = context as { kind: string };
       if (kind !== "method" || typeof target !== "function") {
-        throw new TypeError(`@crisislen/observability: traceFunction("${name}") decorates methods only, not a ${kind}`);
+        throw new TypeError(
+          `@crisislen/observability: traceFunction("${name}") decorates methods only, not a ${kind}`,
+        );
       }
       return wrap(target as AnyFunction, name, options);
     }
     if (descriptor !== undefined) {
       if (typeof descriptor.value !== "function") {
-        throw new TypeError(`@crisislen/observability: traceFunction("${name}") decorates methods only, not accessors (${String(context)})`);
+        throw new TypeError(
+          `@crisislen/observability: traceFunction("${name}") decorates methods only, not accessors (${String(context)})`,
+        );
       }
       descriptor.value = wrap(descriptor.value as AnyFunction, name, options);
       return descriptor;
     }
-    if (typeof target === "function" && context === undefined) return wrap(target as AnyFunction, name, options);
-    throw new TypeError(`@crisislen/observability: traceFunction("${name}") must decorate a method or wrap a function`);
+    if (typeof target === "function" && context === undefined)
+      return wrap(target as AnyFunction, name, options);
+    throw new TypeError(
+      `@crisislen/observability: traceFunction("${name}") must decorate a method or wrap a function`,
+    );
   }
   return decorator as TraceDecorator;
 }

@@ -18,8 +18,13 @@ import { context, trace, TraceFlags, type Span } from "@opentelemetry/api";
 const SERVER_SPAN = Symbol.for("@crisislen/observability:server-span");
 
 /** The ids of `req`'s server span (or of the active span) when it is sampled; otherwise `undefined`. */
-export function activeTraceIds(req?: IncomingMessage): { trace_id: string; span_id: string } | undefined {
-  const stored = req === undefined ? undefined : ((req as unknown as Record<symbol, Span | undefined>)[SERVER_SPAN]);
+export function activeTraceIds(
+  req?: IncomingMessage,
+): { trace_id: string; span_id: string } | undefined {
+  const stored =
+    req === undefined
+      ? undefined
+      : (req as unknown as Record<symbol, Span | undefined>)[SERVER_SPAN];
   const span = stored ?? trace.getSpan(context.active());
   if (span === undefined) return undefined;
   const { traceId, spanId, traceFlags } = span.spanContext();

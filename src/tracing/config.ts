@@ -17,13 +17,28 @@ import type {
 export const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
 export const DEFAULT_IGNORE_PATHS = ["/metrics", "/health/live", "/health/ready"] as const;
 export const DEFAULT_REDACTED_PARAMS = [
-  "token", "password", "passwd", "pwd", "secret", "key", "keyid", "signature", "sig",
-  "credential", "auth", "session", "sessionid",
+  "token",
+  "password",
+  "passwd",
+  "pwd",
+  "secret",
+  "key",
+  "keyid",
+  "signature",
+  "sig",
+  "credential",
+  "auth",
+  "session",
+  "sessionid",
 ] as const;
 const EXPORTERS: readonly TraceExporterName[] = ["otlp", "console", "none", "jaeger"];
 const SAMPLERS: readonly TraceSamplerName[] = [
-  "always_on", "always_off", "traceidratio",
-  "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio",
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
 ];
 
 export interface ResolvedConfig {
@@ -49,10 +64,18 @@ export interface ResolvedConfig {
 type Env = Record<string, string | undefined>;
 
 function invalid(name: string, value: string, fallback: unknown): void {
-  warnOnce(`env:${name}`, `ignoring ${name}=${JSON.stringify(value)} (invalid); using ${JSON.stringify(fallback)}`);
+  warnOnce(
+    `env:${name}`,
+    `ignoring ${name}=${JSON.stringify(value)} (invalid); using ${JSON.stringify(fallback)}`,
+  );
 }
 
-function envNumber(env: Env, name: string, fallback: number, check: (n: number) => boolean): number {
+function envNumber(
+  env: Env,
+  name: string,
+  fallback: number,
+  check: (n: number) => boolean,
+): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
@@ -61,7 +84,12 @@ function envNumber(env: Env, name: string, fallback: number, check: (n: number) 
   return fallback;
 }
 
-function envChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+function envChoice<T extends string>(
+  env: Env,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === "") return fallback;
   if ((choices as readonly string[]).includes(raw)) return raw as T;
@@ -92,7 +120,9 @@ export function parseKeyValueList(raw: string | undefined, name: string): Record
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`@crisislen/observability: ${name} must be a positive number, got ${String(value)}`);
+    throw new RangeError(
+      `@crisislen/observability: ${name} must be a positive number, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -102,24 +132,53 @@ function isTrue(raw: string | undefined): boolean {
 }
 
 /** Resolves `options` against `env` (default `process.env`). */
-export function resolveConfig(options: InstrumentAppOptions = {}, env: Env = process.env): ResolvedConfig {
-  if (options.exporter !== undefined && typeof options.exporter === "string" && !EXPORTERS.includes(options.exporter)) {
-    throw new TypeError(`@crisislen/observability: exporter must be one of ${EXPORTERS.join(", ")} or a SpanExporter, got ${JSON.stringify(options.exporter)}`);
+export function resolveConfig(
+  options: InstrumentAppOptions = {},
+  env: Env = process.env,
+): ResolvedConfig {
+  if (
+    options.exporter !== undefined &&
+    typeof options.exporter === "string" &&
+    !EXPORTERS.includes(options.exporter)
+  ) {
+    throw new TypeError(
+      `@crisislen/observability: exporter must be one of ${EXPORTERS.join(", ")} or a SpanExporter, got ${JSON.stringify(options.exporter)}`,
+    );
   }
   if (typeof options.sampler === "string" && !SAMPLERS.includes(options.sampler)) {
-    throw new TypeError(`@crisislen/observability: sampler must be one of ${SAMPLERS.join(", ")} or a Sampler, got ${JSON.stringify(options.sampler)}`);
+    throw new TypeError(
+      `@crisislen/observability: sampler must be one of ${SAMPLERS.join(", ")} or a Sampler, got ${JSON.stringify(options.sampler)}`,
+    );
   }
   if (options.samplerArg !== undefined && !(options.samplerArg >= 0 && options.samplerArg <= 1)) {
-    throw new RangeError(`@crisislen/observability: samplerArg must be between 0 and 1, got ${String(options.samplerArg)}`);
+    throw new RangeError(
+      `@crisislen/observability: samplerArg must be between 0 and 1, got ${String(options.samplerArg)}`,
+    );
   }
   const exporter = options.exporter ?? envChoice(env, "OTEL_TRACES_EXPORTER", EXPORTERS, "otlp");
   const b = options.batch ?? {};
   const delayDefault = exporter === "console" ? 500 : 5000;
   const batch: Required<BatchOptions> = {
-    maxQueueSize: positive("batch.maxQueueSize", b.maxQueueSize, envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE", 2048, (n) => n >= 1)),
-    maxExportBatchSize: positive("batch.maxExportBatchSize", b.maxExportBatchSize, envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, (n) => n >= 1)),
-    scheduledDelayMillis: positive("batch.scheduledDelayMillis", b.scheduledDelayMillis, envNumber(env, "OTEL_BSP_SCHEDULE_DELAY", delayDefault, (n) => n >= 0)),
-    exportTimeoutMillis: positive("batch.exportTimeoutMillis", b.exportTimeoutMillis, envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT", 30_000, (n) => n > 0)),
+    maxQueueSize: positive(
+      "batch.maxQueueSize",
+      b.maxQueueSize,
+      envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE", 2048, (n) => n >= 1),
+    ),
+    maxExportBatchSize: positive(
+      "batch.maxExportBatchSize",
+      b.maxExportBatchSize,
+      envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, (n) => n >= 1),
+    ),
+    scheduledDelayMillis: positive(
+      "batch.scheduledDelayMillis",
+      b.scheduledDelayMillis,
+      envNumber(env, "OTEL_BSP_SCHEDULE_DELAY", delayDefault, (n) => n >= 0),
+    ),
+    exportTimeoutMillis: positive(
+      "batch.exportTimeoutMillis",
+      b.exportTimeoutMillis,
+      envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT", 30_000, (n) => n > 0),
+    ),
   };
   batch.maxExportBatchSize = Math.min(batch.maxExportBatchSize, batch.maxQueueSize);
 
@@ -135,26 +194,35 @@ export function resolveConfig(options: InstrumentAppOptions = {}, env: Env = pro
     // reported below
   }
   if (protocol !== "http:" && protocol !== "https:") {
-    throw new TypeError(`@crisislen/observability: endpoint must be an absolute http(s) URL, got ${JSON.stringify(endpoint)}`);
+    throw new TypeError(
+      `@crisislen/observability: endpoint must be an absolute http(s) URL, got ${JSON.stringify(endpoint)}`,
+    );
   }
 
   const envHeaders = {
     ...parseKeyValueList(env.OTEL_EXPORTER_OTLP_HEADERS, "OTEL_EXPORTER_OTLP_HEADERS"),
-    ...parseKeyValueList(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, "OTEL_EXPORTER_OTLP_TRACES_HEADERS"),
+    ...parseKeyValueList(
+      env.OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+      "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    ),
   };
   const headers = { ...envHeaders, ...options.headers };
 
   return {
     disabled: options.disabled ?? isTrue(env.OTEL_SDK_DISABLED),
     serviceName: options.serviceName ?? (env.OTEL_SERVICE_NAME?.trim() || undefined),
-    serviceVersion: options.serviceVersion ?? (env.OTEL_SERVICE_VERSION?.trim() || env.npm_package_version || undefined),
+    serviceVersion:
+      options.serviceVersion ??
+      (env.OTEL_SERVICE_VERSION?.trim() || env.npm_package_version || undefined),
     resourceAttributes: options.resourceAttributes ?? {},
     exporter,
     exporterFromOption: options.exporter !== undefined,
     endpoint,
     headers: Object.keys(headers).length > 0 ? headers : undefined,
-    sampler: options.sampler ?? envChoice(env, "OTEL_TRACES_SAMPLER", SAMPLERS, "parentbased_always_on"),
-    samplerArg: options.samplerArg ?? envNumber(env, "OTEL_TRACES_SAMPLER_ARG", 1, (n) => n >= 0 && n <= 1),
+    sampler:
+      options.sampler ?? envChoice(env, "OTEL_TRACES_SAMPLER", SAMPLERS, "parentbased_always_on"),
+    samplerArg:
+      options.samplerArg ?? envNumber(env, "OTEL_TRACES_SAMPLER_ARG", 1, (n) => n >= 0 && n <= 1),
     batch,
     spanProcessors: options.spanProcessors ?? [],
     ignorePaths: options.ignorePaths ?? DEFAULT_IGNORE_PATHS,

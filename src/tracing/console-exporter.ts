@@ -25,7 +25,8 @@ export interface ConsoleTraceExporterOptions {
 }
 
 const ms = (span: ReadableSpan): number => span.duration[0] * 1e3 + span.duration[1] / 1e6;
-const formatMs = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + " ms";
+const formatMs = (value: number): string =>
+  (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + " ms";
 
 export class ConsoleTraceExporter implements SpanExporter {
   private readonly pending = new Map<string, { spans: ReadableSpan[]; since: number }>();
@@ -43,7 +44,8 @@ export class ConsoleTraceExporter implements SpanExporter {
       const traceId = span.spanContext().traceId;
       let entry = this.pending.get(traceId);
       if (entry === undefined) {
-        if (this.pending.size >= MAX_PENDING_TRACES) this.pending.delete(this.pending.keys().next().value as string);
+        if (this.pending.size >= MAX_PENDING_TRACES)
+          this.pending.delete(this.pending.keys().next().value as string);
         entry = { spans: [], since: now };
         this.pending.set(traceId, entry);
       }
@@ -73,7 +75,9 @@ export class ConsoleTraceExporter implements SpanExporter {
     const mark = failed ? this.paint("31", "✗") : this.paint("32", "✓");
     const traceId = root.spanContext().traceId.slice(0, 8);
     const count = `${spans.length} span${spans.length === 1 ? "" : "s"}`;
-    const lines = [`${mark} ${this.paint("1", this.label(root))}  ${formatMs(ms(root))}  ${count}  ${this.paint("2", `trace ${traceId}`)}`];
+    const lines = [
+      `${mark} ${this.paint("1", this.label(root))}  ${formatMs(ms(root))}  ${count}  ${this.paint("2", `trace ${traceId}`)}`,
+    ];
     const children = new Map<string, ReadableSpan[]>();
     for (const span of spans) {
       const parent = span.parentSpanContext?.spanId;
@@ -83,12 +87,16 @@ export class ConsoleTraceExporter implements SpanExporter {
       children.set(parent, list);
     }
     const walk = (spanId: string, indent: string): void => {
-      const list = (children.get(spanId) ?? []).sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+      const list = (children.get(spanId) ?? []).sort(
+        (a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1],
+      );
       list.forEach((child, i) => {
         const last = i === list.length - 1;
         if (lines.length <= MAX_TREE_LINES) {
           const err = child.status.code === 2 ? this.paint("31", " ✗") : "";
-          lines.push(`${indent}${last ? "└─" : "├─"} ${this.label(child)}  ${formatMs(ms(child))}${err}`);
+          lines.push(
+            `${indent}${last ? "└─" : "├─"} ${this.label(child)}  ${formatMs(ms(child))}${err}`,
+          );
         }
         walk(child.spanContext().spanId, indent + (last ? "   " : "│  "));
       });

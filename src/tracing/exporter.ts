@@ -4,6 +4,8 @@ import { errorOnce } from "../logger.js";
 import type { ResolvedConfig } from "./config.js";
 import { ConsoleTraceExporter } from "./console-exporter.js";
 import { packageRequire } from "./load.js";
+import type * as NodeHttp from "node:http";
+import type * as OtlpProto from "@opentelemetry/exporter-trace-otlp-proto";
 
 const JAEGER_PACKAGE = "@opentelemetry/exporter-jaeger";
 
@@ -12,7 +14,9 @@ const JAEGER_PACKAGE = "@opentelemetry/exporter-jaeger";
  * never answers must not delay the process exit once `shutdown()` gave up on it.
  */
 function unrefAgentFactory(protocol: string) {
-  const mod = packageRequire()(protocol === "https:" ? "node:https" : "node:http") as typeof import("node:http");
+  const mod = packageRequire()(
+    protocol === "https:" ? "node:https" : "node:http",
+  ) as typeof NodeHttp;
   const agent = new mod.Agent({ keepAlive: true });
   const create = agent.createConnection.bind(agent) as typeof agent.createConnection;
   agent.createConnection = ((options, callback) => {
@@ -37,7 +41,7 @@ export function createExporter(config: ResolvedConfig): SpanExporter | undefined
     case "otlp": {
       const { OTLPTraceExporter } = packageRequire()(
         "@opentelemetry/exporter-trace-otlp-proto",
-      ) as typeof import("@opentelemetry/exporter-trace-otlp-proto");
+      ) as typeof OtlpProto;
       return new OTLPTraceExporter({
         url: config.endpoint,
         ...(config.headers ? { headers: config.headers } : {}),
@@ -56,7 +60,8 @@ function createJaegerExporter(config: ResolvedConfig): SpanExporter | undefined 
     const message =
       `exporter "jaeger" needs the optional peer dependency ${JAEGER_PACKAGE}, which is not installed ` +
       `(npm install ${JAEGER_PACKAGE}@2.11.0). Prefer the default "otlp" exporter: Jaeger ≥1.35 and v2 accept OTLP on port 4318.`;
-    if (config.exporterFromOption) throw new Error(`@crisislen/observability: ${message}`, { cause: error });
+    if (config.exporterFromOption)
+      throw new Error(`@crisislen/observability: ${message}`, { cause: error });
     errorOnce("jaeger-missing", `${message} Traces are not exported.`);
     return undefined;
   }

@@ -43,7 +43,8 @@ function routerOf(app: ExpressLike): RouterLike | undefined {
   return app.router;
 }
 
-const wrapped = (fn: unknown): boolean => typeof fn === "function" && (fn as { __wrapped?: boolean }).__wrapped === true;
+const wrapped = (fn: unknown): boolean =>
+  typeof fn === "function" && (fn as { __wrapped?: boolean }).__wrapped === true;
 
 /** Checks the instrumentation reached `app`; warns once otherwise. `hookedLate`: the hooks were installed after express loaded. */
 export function instrumentExpress(app: ExpressLike, hookedLate: boolean): void {
@@ -59,7 +60,9 @@ export function instrumentExpress(app: ExpressLike, hookedLate: boolean): void {
     );
     return;
   }
-  const hasRoutes = (router?.stack ?? []).some((layer) => layer.route !== undefined || layer.name === "router");
+  const hasRoutes = (router?.stack ?? []).some(
+    (layer) => layer.route !== undefined || layer.name === "router",
+  );
   if (hookedLate && hasRoutes) {
     warnOnce(
       "express:late",

@@ -10,6 +10,7 @@ import type { Span } from "@opentelemetry/api";
 import { warnOnce } from "../logger.js";
 import { packageRequire } from "./load.js";
 import { SERVER_SPAN, tracingState } from "./state.js";
+import type * as FastifyOtelModule from "@fastify/otel";
 
 const TRACED = Symbol.for("@crisislen/observability:traced-app");
 
@@ -24,7 +25,8 @@ export interface FastifyLike {
 }
 
 export const isFastify = (app: unknown): app is FastifyLike =>
-  typeof app === "object" && app !== null &&
+  typeof app === "object" &&
+  app !== null &&
   typeof (app as FastifyLike).addHook === "function" &&
   typeof (app as FastifyLike).register === "function" &&
   typeof (app as FastifyLike).decorate === "function";
@@ -51,14 +53,16 @@ function nameServerSpan(span: Span, request: FastifyRequestLike): void {
   (request.raw as unknown as Record<symbol, unknown>)[SERVER_SPAN] = span;
 }
 
-type FastifyOtel = import("@fastify/otel").FastifyOtelInstrumentation;
+type FastifyOtel = FastifyOtelModule.FastifyOtelInstrumentation;
 
 function fastifyInstrumentation(frameworkSpans: boolean): FastifyOtel {
   const state = tracingState();
   const key = `fastify:${frameworkSpans}`;
   let instrumentation = state.instrumentations.get(key) as FastifyOtel | undefined;
   if (instrumentation === undefined) {
-    const { FastifyOtelInstrumentation } = packageRequire()("@fastify/otel") as typeof import("@fastify/otel");
+    const { FastifyOtelInstrumentation } = packageRequire()(
+      "@fastify/otel",
+    ) as typeof FastifyOtelModule;
     instrumentation = new FastifyOtelInstrumentation({
       instrumentHooks: frameworkSpans,
       instrumentHandler: frameworkSpans,
@@ -74,17 +78,28 @@ function fastifyInstrumentation(frameworkSpans: boolean): FastifyOtel {
 
 /** Un-instruments `server` for the http instrumentation only: its patch lives on the prototype. */
 function bypassHttpServerSpans(server: FastifyLike["server"]): void {
-  const emit = server?.emit as ((...args: unknown[]) => boolean) & { __original?: typeof emit; __wrapped?: boolean };
-  if (server && emit?.__wrapped === true && typeof emit.__original === "function") server.emit = emit.__original;
+  const emit = server?.emit as ((...args: unknown[]) => boolean) & {
+    __original?: typeof emit;
+    __wrapped?: boolean;
+  };
+  if (server && emit?.__wrapped === true && typeof emit.__original === "function")
+    server.emit = emit.__original;
 }
 
 /** Instruments `app`; `release` is called from its `onClose`. */
-export function instrumentFastify(app: FastifyLike, frameworkSpans: boolean, release: () => Promise<void>): void {
+export function instrumentFastify(
+  app: FastifyLike,
+  frameworkSpans: boolean,
+  release: () => Promise<void>,
+): void {
   const marked = app as unknown as Record<symbol, unknown>;
   if (marked[TRACED] === true) return;
   marked[TRACED] = true;
   if (app.hasPlugin?.("@fastify/otel") === true) {
-    warnOnce("fastify:own-otel", "@fastify/otel is already registered on this instance; instrumentApp leaves it as is");
+    warnOnce(
+      "fastify:own-otel",
+      "@fastify/otel is already registered on this instance; instrumentApp leaves it as is",
+    );
   } else {
     let routes = "";
     try {
@@ -101,7 +116,9 @@ export function instrumentFastify(app: FastifyLike, frameworkSpans: boolean, rel
     }
     bypassHttpServerSpans(app.server);
     const plugin = fastifyInstrumentation(frameworkSpans).plugin() as unknown as (
-      instance: unknown, opts: object, done: (error?: Error) => void,
+      instance: unknown,
+      opts: object,
+      done: (error?: Error) => void,
     ) => void;
     plugin(app, {}, (error) => {
       if (error) throw error;

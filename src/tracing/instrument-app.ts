@@ -7,7 +7,11 @@ import { warnOnce } from "../logger.js";
 import { resolveConfig, type ResolvedConfig } from "./config.js";
 import { isExpress, instrumentExpress } from "./express.js";
 import { instrumentFastify, isFastify } from "./fastify.js";
-import { applyFrameworkSpans, ensureInstrumentations, rehookLoadedModules } from "./instrumentations.js";
+import {
+  applyFrameworkSpans,
+  ensureInstrumentations,
+  rehookLoadedModules,
+} from "./instrumentations.js";
 import type { InstrumentAppOptions, TracingHandle } from "./options.js";
 import { pathMatcher } from "./paths.js";
 import { disabledHandle, startProvider } from "./provider.js";
@@ -15,17 +19,37 @@ import { tracingState, type RunningTracing } from "./state.js";
 
 /** Options that configure the provider: they only apply when this call is the one that starts tracing. */
 const PROVIDER_OPTIONS = [
-  "serviceName", "serviceVersion", "resourceAttributes", "exporter", "endpoint", "headers",
-  "sampler", "samplerArg", "batch", "spanProcessors", "redactQueryParams", "shutdownTimeoutMs",
+  "serviceName",
+  "serviceVersion",
+  "resourceAttributes",
+  "exporter",
+  "endpoint",
+  "headers",
+  "sampler",
+  "samplerArg",
+  "batch",
+  "spanProcessors",
+  "redactQueryParams",
+  "shutdownTimeoutMs",
 ] as const satisfies ReadonlyArray<keyof InstrumentAppOptions & keyof ResolvedConfig>;
 
 const same = (a: unknown, b: unknown): boolean =>
-  a === b || (typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b));
+  a === b ||
+  (typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b));
 
-function warnIgnored(options: InstrumentAppOptions, config: ResolvedConfig, running: RunningTracing): void {
-  const ignored = PROVIDER_OPTIONS.filter((key) => options[key] !== undefined && !same(config[key], running.config[key]));
+function warnIgnored(
+  options: InstrumentAppOptions,
+  config: ResolvedConfig,
+  running: RunningTracing,
+): void {
+  const ignored = PROVIDER_OPTIONS.filter(
+    (key) => options[key] !== undefined && !same(config[key], running.config[key]),
+  );
   if (ignored.length === 0) return;
-  const by = running.startedBy === "preload" ? "the register preload (configured from OTEL_* variables)" : "an earlier instrumentApp call";
+  const by =
+    running.startedBy === "preload"
+      ? "the register preload (configured from OTEL_* variables)"
+      : "an earlier instrumentApp call";
   warnOnce(
     `tracing:ignored:${ignored.join(",")}`,
     `tracing was already started by ${by}; these options of this call are ignored: ${ignored.join(", ")}.` +
@@ -34,7 +58,10 @@ function warnIgnored(options: InstrumentAppOptions, config: ResolvedConfig, runn
 }
 
 /** Starts tracing if needed, without an app. Used by the preload and by {@link instrumentApp}. */
-export function ensureTracing(options: InstrumentAppOptions, startedBy: RunningTracing["startedBy"]): RunningTracing | undefined {
+export function ensureTracing(
+  options: InstrumentAppOptions,
+  startedBy: RunningTracing["startedBy"],
+): RunningTracing | undefined {
   const config = resolveConfig(options);
   if (config.disabled) return undefined;
   const state = tracingState();
@@ -44,7 +71,8 @@ export function ensureTracing(options: InstrumentAppOptions, startedBy: RunningT
   if (options.ignorePaths !== undefined || state.running === undefined) {
     state.settings.isIgnoredPath = pathMatcher(config.ignorePaths);
   }
-  if (options.frameworkSpans !== undefined || state.running === undefined) applyFrameworkSpans(config.frameworkSpans);
+  if (options.frameworkSpans !== undefined || state.running === undefined)
+    applyFrameworkSpans(config.frameworkSpans);
   if (state.running !== undefined) {
     warnIgnored(options, config, state.running);
     return state.running;
@@ -56,7 +84,8 @@ export function ensureTracing(options: InstrumentAppOptions, startedBy: RunningT
     // before any route exists (Fastify ≥ 4.x publishes each new instance on this channel).
     subscribe("fastify.initialization", (message) => {
       const app = (message as { fastify?: unknown }).fastify;
-      if (isFastify(app)) instrumentFastify(app, state.settings.frameworkSpans, () => Promise.resolve());
+      if (isFastify(app))
+        instrumentFastify(app, state.settings.frameworkSpans, () => Promise.resolve());
     });
   }
   return state.running;
@@ -74,10 +103,15 @@ export function ensureTracing(options: InstrumentAppOptions, startedBy: RunningT
  * // … on shutdown (Fastify's onClose does it too):
  * await tracing.shutdown();
  */
-export async function instrumentApp(app: unknown, options: InstrumentAppOptions = {}): Promise<TracingHandle> {
+export async function instrumentApp(
+  app: unknown,
+  options: InstrumentAppOptions = {},
+): Promise<TracingHandle> {
   const fastify = isFastify(app);
   if (!fastify && !isExpress(app)) {
-    throw new TypeError(`@crisislen/observability: instrumentApp expects a Fastify instance or an Express app, got ${app === null ? "null" : typeof app}`);
+    throw new TypeError(
+      `@crisislen/observability: instrumentApp expects a Fastify instance or an Express app, got ${app === null ? "null" : typeof app}`,
+    );
   }
   const state = tracingState();
   const wasHookedBefore = state.instrumentations.has("http");

@@ -9,6 +9,10 @@ import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { isUntracked } from "../http/untracked.js";
 import { packageRequire } from "./load.js";
 import { SERVER_SPAN, tracingState } from "./state.js";
+import type * as InstrHttp from "@opentelemetry/instrumentation-http";
+import type * as InstrExpress from "@opentelemetry/instrumentation-express";
+import type * as InstrUndici from "@opentelemetry/instrumentation-undici";
+import type * as NodeModule from "node:module";
 
 /** Layer types whose spans are left out unless `frameworkSpans` is on (the route name is still set). */
 const EXPRESS_LAYERS = ["middleware", "router", "request_handler"];
@@ -22,22 +26,30 @@ export function ensureInstrumentations(): boolean {
   const state = tracingState();
   if (state.instrumentations.has("http")) return false;
   const req = packageRequire();
-  const { HttpInstrumentation } = req("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
-  const { ExpressInstrumentation } = req("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
-  const { UndiciInstrumentation } = req("@opentelemetry/instrumentation-undici") as typeof import("@opentelemetry/instrumentation-undici");
+  const { HttpInstrumentation } = req("@opentelemetry/instrumentation-http") as typeof InstrHttp;
+  const { ExpressInstrumentation } = req(
+    "@opentelemetry/instrumentation-express",
+  ) as typeof InstrExpress;
+  const { UndiciInstrumentation } = req(
+    "@opentelemetry/instrumentation-undici",
+  ) as typeof InstrUndici;
   const settings = state.settings;
   state.instrumentations.set(
     "http",
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request) => isUntracked(request) || settings.isIgnoredPath(request.url),
+      ignoreIncomingRequestHook: (request) =>
+        isUntracked(request) || settings.isIgnoredPath(request.url),
       requestHook: (span: Span, request: unknown) => {
-        if (isIncoming(request)) (request as unknown as Record<symbol, unknown>)[SERVER_SPAN] = span;
+        if (isIncoming(request))
+          (request as unknown as Record<symbol, unknown>)[SERVER_SPAN] = span;
       },
     }),
   );
   state.instrumentations.set(
     "express",
-    new ExpressInstrumentation({ ignoreLayersType: settings.frameworkSpans ? [] : (EXPRESS_LAYERS as never[]) }),
+    new ExpressInstrumentation({
+      ignoreLayersType: settings.frameworkSpans ? [] : (EXPRESS_LAYERS as never[]),
+    }),
   );
   state.instrumentations.set("undici", new UndiciInstrumentation());
   return true;
@@ -48,7 +60,10 @@ export function applyFrameworkSpans(enabled: boolean): void {
   const state = tracingState();
   state.settings.frameworkSpans = enabled;
   const express = state.instrumentations.get("express") as Instrumentation | undefined;
-  express?.setConfig({ ...express.getConfig(), ignoreLayersType: enabled ? [] : EXPRESS_LAYERS } as never);
+  express?.setConfig({
+    ...express.getConfig(),
+    ignoreLayersType: enabled ? [] : EXPRESS_LAYERS,
+  } as never);
 }
 
 /** Points every instrumentation at `provider` (after a restart, their old tracers would be dead). */
@@ -64,7 +79,7 @@ export function connectInstrumentations(provider: TracerProvider): void {
  * patch the cached module objects in place (express is CommonJS, so ESM importers see the patch).
  */
 export function rehookLoadedModules(): void {
-  const { createRequire } = packageRequire()("node:module") as typeof import("node:module");
+  const { createRequire } = packageRequire()("node:module") as typeof NodeModule;
   const fromApp = createRequire(`${process.cwd()}/noop.js`);
   for (const name of ["http", "https", "express"]) {
     try {

@@ -5,12 +5,16 @@
  * (always asynchronous) will not do. Every SDK package of the 2.x line ships CommonJS.
  */
 import { createRequire } from "node:module";
+import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
+import type * as OtelCore from "@opentelemetry/core";
+import type * as OtelResources from "@opentelemetry/resources";
+import type * as ContextAsyncHooks from "@opentelemetry/context-async-hooks";
 
 type Sdk = {
-  base: typeof import("@opentelemetry/sdk-trace-base");
-  core: typeof import("@opentelemetry/core");
-  resources: typeof import("@opentelemetry/resources");
-  contextAsyncHooks: typeof import("@opentelemetry/context-async-hooks");
+  base: typeof SdkTraceBase;
+  core: typeof OtelCore;
+  resources: typeof OtelResources;
+  contextAsyncHooks: typeof ContextAsyncHooks;
 };
 
 let requireHere: NodeJS.Require | undefined;

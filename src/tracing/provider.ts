@@ -27,7 +27,11 @@ async function bounded(work: Promise<unknown>, ms: number, what: string): Promis
   const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(resolve, ms, "timeout")));
   try {
     const result = await Promise.race([work.then(() => "done" as const), timeout]);
-    if (result === "timeout") warnOnce(`tracing:${what}`, `tracing ${what} gave up after ${ms} ms; queued spans were dropped`);
+    if (result === "timeout")
+      warnOnce(
+        `tracing:${what}`,
+        `tracing ${what} gave up after ${ms} ms; queued spans were dropped`,
+      );
   } catch (error) {
     warnOnce(`tracing:${what}:error`, `tracing ${what} failed; queued spans were dropped`, error);
   } finally {
@@ -47,23 +51,34 @@ export function disabledHandle(): TracingHandle {
 }
 
 function hasForeignProvider(): boolean {
-  const delegate = (trace.getTracerProvider() as { getDelegate?: () => TracerProvider }).getDelegate?.();
+  const delegate = (
+    trace.getTracerProvider() as { getDelegate?: () => TracerProvider }
+  ).getDelegate?.();
   return delegate !== undefined && delegate.constructor.name !== "NoopTracerProvider";
 }
 
 /** Builds and registers the provider. Throws only on invalid configuration. */
 export function startProvider(config: ResolvedConfig): TracingHandle {
   if (hasForeignProvider()) {
-    warnOnce("tracing:foreign", "another OpenTelemetry tracer provider is already registered; using it and exporting nothing ourselves");
+    warnOnce(
+      "tracing:foreign",
+      "another OpenTelemetry tracer provider is already registered; using it and exporting nothing ourselves",
+    );
     return disabledHandle();
   }
   const { base, core, contextAsyncHooks } = loadSdk();
   const exporter = createExporter(config);
   const drops = createDropCounter();
-  const processors: SpanProcessor[] = [new RedactingSpanProcessor(config.redactQueryParams), ...config.spanProcessors];
+  const processors: SpanProcessor[] = [
+    new RedactingSpanProcessor(config.redactQueryParams),
+    ...config.spanProcessors,
+  ];
   if (exporter !== undefined) {
     processors.push(
-      new base.BatchSpanProcessor(exporter, { ...config.batch, selfObsMeterProvider: drops.meterProvider } as never),
+      new base.BatchSpanProcessor(exporter, {
+        ...config.batch,
+        selfObsMeterProvider: drops.meterProvider,
+      } as never),
     );
   }
   const provider: BasicTracerProvider = new base.BasicTracerProvider({
@@ -74,7 +89,9 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
 
   context.setGlobalContextManager(new contextAsyncHooks.AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
-    new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }),
+    new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
   );
   trace.setGlobalTracerProvider(provider);
   connectInstrumentations(provider);
@@ -88,7 +105,10 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
       const state = tracingState();
       if (state.running?.handle === handle) state.running = undefined;
       // Frees the global slot so tracing can start again (a test, a hot reload).
-      if ((trace.getTracerProvider() as { getDelegate?: () => unknown }).getDelegate?.() === provider) trace.disable();
+      if (
+        (trace.getTracerProvider() as { getDelegate?: () => unknown }).getDelegate?.() === provider
+      )
+        trace.disable();
     })();
     return stopped;
   };
@@ -99,7 +119,8 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
   const handle: TracingHandle = {
     enabled: true,
     tracerProvider: provider,
-    forceFlush: () => (stopped ? stopped : bounded(provider.forceFlush(), config.shutdownTimeoutMs, "flush")),
+    forceFlush: () =>
+      stopped ? stopped : bounded(provider.forceFlush(), config.shutdownTimeoutMs, "flush"),
     shutdown,
     droppedSpans: drops.count,
   };

@@ -5,7 +5,8 @@ import { loadSdk } from "./load.js";
 
 export function buildSampler(config: ResolvedConfig): Sampler {
   if (typeof config.sampler !== "string") return config.sampler;
-  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = loadSdk().base;
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } =
+    loadSdk().base;
   switch (config.sampler) {
     case "always_on":
       return new AlwaysOnSampler();

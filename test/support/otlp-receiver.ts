@@ -97,19 +97,28 @@ const text = (v: Field["value"]): string => Buffer.from(v as Uint8Array).toStrin
 const hex = (v: Field["value"]): string => Buffer.from(v as Uint8Array).toString("hex");
 const int = (v: Field["value"]): number | bigint => {
   const n = BigInt.asIntN(64, v as bigint);
-  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(n)
+    : n;
 };
 
 function anyValue(buf: Uint8Array): unknown {
   for (const f of fields(buf)) {
     switch (f.no) {
-      case 1: return text(f.value);
-      case 2: return f.value === 1n;
-      case 3: return int(f.value);
-      case 4: return new Float64Array(new BigUint64Array([f.value as bigint]).buffer)[0];
-      case 5: return [...fields(f.value as Uint8Array)].map((v) => anyValue(v.value as Uint8Array));
-      case 6: return keyValues([...fields(f.value as Uint8Array)].map((v) => v.value as Uint8Array));
-      case 7: return Buffer.from(f.value as Uint8Array);
+      case 1:
+        return text(f.value);
+      case 2:
+        return f.value === 1n;
+      case 3:
+        return int(f.value);
+      case 4:
+        return new Float64Array(new BigUint64Array([f.value as bigint]).buffer)[0];
+      case 5:
+        return [...fields(f.value as Uint8Array)].map((v) => anyValue(v.value as Uint8Array));
+      case 6:
+        return keyValues([...fields(f.value as Uint8Array)].map((v) => v.value as Uint8Array));
+      case 7:
+        return Buffer.from(f.value as Uint8Array);
     }
   }
   return undefined;
@@ -129,23 +138,52 @@ function keyValues(list: Uint8Array[]): Record<string, unknown> {
   return out;
 }
 
-function decodeSpan(buf: Uint8Array, resource: Record<string, unknown>, scope: ReceivedSpan["scope"]): ReceivedSpan {
+function decodeSpan(
+  buf: Uint8Array,
+  resource: Record<string, unknown>,
+  scope: ReceivedSpan["scope"],
+): ReceivedSpan {
   const span: ReceivedSpan = {
-    traceId: "", spanId: "", parentSpanId: "", name: "", kind: 0,
-    startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: {}, events: [],
-    status: { code: 0, message: "" }, resource, scope,
+    traceId: "",
+    spanId: "",
+    parentSpanId: "",
+    name: "",
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: {},
+    events: [],
+    status: { code: 0, message: "" },
+    resource,
+    scope,
   };
   const attrs: Uint8Array[] = [];
   for (const f of fields(buf)) {
     switch (f.no) {
-      case 1: span.traceId = hex(f.value); break;
-      case 2: span.spanId = hex(f.value); break;
-      case 4: span.parentSpanId = hex(f.value); break;
-      case 5: span.name = text(f.value); break;
-      case 6: span.kind = Math.max(0, Number(f.value) - 1); break;
-      case 7: span.startTimeUnixNano = f.value as bigint; break;
-      case 8: span.endTimeUnixNano = f.value as bigint; break;
-      case 9: attrs.push(f.value as Uint8Array); break;
+      case 1:
+        span.traceId = hex(f.value);
+        break;
+      case 2:
+        span.spanId = hex(f.value);
+        break;
+      case 4:
+        span.parentSpanId = hex(f.value);
+        break;
+      case 5:
+        span.name = text(f.value);
+        break;
+      case 6:
+        span.kind = Math.max(0, Number(f.value) - 1);
+        break;
+      case 7:
+        span.startTimeUnixNano = f.value as bigint;
+        break;
+      case 8:
+        span.endTimeUnixNano = f.value as bigint;
+        break;
+      case 9:
+        attrs.push(f.value as Uint8Array);
+        break;
       case 11: {
         let name = "";
         const eventAttrs: Uint8Array[] = [];
@@ -176,7 +214,12 @@ export function decodeTraceRequest(buf: Uint8Array): ReceivedSpan[] {
     let resource: Record<string, unknown> = {};
     const scopeSpans: Uint8Array[] = [];
     for (const f of fields(rs.value as Uint8Array)) {
-      if (f.no === 1) resource = keyValues([...fields(f.value as Uint8Array)].filter((a) => a.no === 1).map((a) => a.value as Uint8Array));
+      if (f.no === 1)
+        resource = keyValues(
+          [...fields(f.value as Uint8Array)]
+            .filter((a) => a.no === 1)
+            .map((a) => a.value as Uint8Array),
+        );
       else if (f.no === 2) scopeSpans.push(f.value as Uint8Array);
     }
     for (const ss of scopeSpans) {
@@ -199,7 +242,9 @@ export function decodeTraceRequest(buf: Uint8Array): ReceivedSpan[] {
 // ---- the server ------------------------------------------------------------------------------
 
 /** Starts a receiver on 127.0.0.1 with a random port. */
-export async function startOtlpReceiver(options: { mode?: ReceiverMode } = {}): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(
+  options: { mode?: ReceiverMode } = {},
+): Promise<OtlpReceiver> {
   let mode: ReceiverMode = options.mode ?? "ok";
   const received: ReceivedSpan[] = [];
   const requests: { path: string; contentType: string }[] = [];
@@ -259,7 +304,11 @@ export async function startOtlpReceiver(options: { mode?: ReceiverMode } = {}): 
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`waitForSpans: ${received.length} of ${n} spans after ${timeoutMs} ms: ${received.map((s) => s.name).join(", ")}`));
+          reject(
+            new Error(
+              `waitForSpans: ${received.length} of ${n} spans after ${timeoutMs} ms: ${received.map((s) => s.name).join(", ")}`,
+            ),
+          );
         }, timeoutMs);
         const check = (): void => {
           if (received.length < n) return;

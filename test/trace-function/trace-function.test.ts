@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { traceFunction } from "../../src/trace-function.js";
 import { captureWarnings } from "../tracing/helpers.js";
 
@@ -76,20 +80,33 @@ describe("traceFunction", () => {
     register();
     const warnings = captureWarnings();
     try {
-      const fn = traceFunction("attrs", { attributes: () => { throw new Error("bad"); } })(() => "ran");
+      const fn = traceFunction("attrs", {
+        attributes: () => {
+          throw new Error("bad");
+        },
+      })(() => "ran");
       expect(fn()).toBe("ran");
       expect(fn()).toBe("ran");
-      expect(warnings.lines).toEqual(['@crisislen/observability: the attributes function of traceFunction("attrs") threw (Error: bad)']);
+      expect(warnings.lines).toEqual([
+        '@crisislen/observability: the attributes function of traceFunction("attrs") threw (Error: bad)',
+      ]);
     } finally {
       warnings.restore();
     }
   });
 
   it("rejects generators, accessors and missing names with clear errors", () => {
-    expect(() => traceFunction("gen")(function* gen() {})).toThrow('traceFunction("gen") cannot wrap a generator function (gen)');
-    expect(() => traceFunction("get")({}, "x", { get: () => 1 })).toThrow('traceFunction("get") decorates methods only, not accessors (x)');
+    expect(() => traceFunction("gen")(function* gen() {})).toThrow(
+      'traceFunction("gen") cannot wrap a generator function (gen)',
+    );
+    expect(() => traceFunction("get")({}, "x", { get: () => 1 })).toThrow(
+      'traceFunction("get") decorates methods only, not accessors (x)',
+    );
     expect(() =>
-      (traceFunction("f") as unknown as (v: unknown, c: object) => unknown)(() => 1, { kind: "getter", name: "x" }),
+      (traceFunction("f") as unknown as (v: unknown, c: object) => unknown)(() => 1, {
+        kind: "getter",
+        name: "x",
+      }),
     ).toThrow('traceFunction("f") decorates methods only, not a getter');
     expect(() => traceFunction("")).toThrow('traceFunction needs a span name, got ""');
   });

@@ -28,11 +28,15 @@ function sourceKey(): string {
 /** Returns the directory holding `register.js/.cjs` and `tracing.js/.cjs`. */
 export async function buildTracingDist(): Promise<string> {
   const outDir = join(ROOT, ".cache", `tracing-dist-${sourceKey()}`);
-  if (existsSync(join(outDir, "register.cjs")) && existsSync(join(outDir, "tracing.cjs"))) return outDir;
+  if (existsSync(join(outDir, "register.cjs")) && existsSync(join(outDir, "tracing.cjs")))
+    return outDir;
   const { build } = await import("tsup");
   await build({
     config: false,
-    entry: { register: join(ROOT, "src/register.ts"), tracing: join(ROOT, "src/tracing/instrument-app.ts") },
+    entry: {
+      register: join(ROOT, "src/register.ts"),
+      tracing: join(ROOT, "src/tracing/instrument-app.ts"),
+    },
     format: ["esm", "cjs"],
     outDir,
     target: "node20",

@@ -17,7 +17,12 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
       endpoint: "http://localhost:4318/v1/traces",
       sampler: "parentbased_always_on",
       samplerArg: 1,
-      batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30000 },
+      batch: {
+        maxQueueSize: 2048,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 5000,
+        exportTimeoutMillis: 30000,
+      },
       ignorePaths: ["/metrics", "/health/live", "/health/ready"],
       frameworkSpans: false,
       shutdownTimeoutMs: 5000,
@@ -44,8 +49,16 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
       disabled: true,
       headers: { authorization: "Bearer abc" },
     });
-    expect(resolveConfig({}, { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/custom" }).endpoint).toBe("http://c:4318/custom");
-    expect(resolveConfig({ serviceName: "opt", endpoint: "http://o/v1/traces", samplerArg: 0.5, disabled: false }, env)).toMatchObject({
+    expect(
+      resolveConfig({}, { ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/custom" })
+        .endpoint,
+    ).toBe("http://c:4318/custom");
+    expect(
+      resolveConfig(
+        { serviceName: "opt", endpoint: "http://o/v1/traces", samplerArg: 0.5, disabled: false },
+        env,
+      ),
+    ).toMatchObject({
       serviceName: "opt",
       endpoint: "http://o/v1/traces",
       samplerArg: 0.5,
@@ -56,8 +69,19 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
   it("logs an invalid variable once and uses the default", () => {
     const warnings = captureWarnings();
     try {
-      const c = resolveConfig({}, { OTEL_TRACES_SAMPLER: "sometimes", OTEL_BSP_EXPORT_TIMEOUT: "-5", OTEL_TRACES_EXPORTER: "zipkin" });
-      expect(c).toMatchObject({ sampler: "parentbased_always_on", exporter: "otlp", batch: { exportTimeoutMillis: 30000 } });
+      const c = resolveConfig(
+        {},
+        {
+          OTEL_TRACES_SAMPLER: "sometimes",
+          OTEL_BSP_EXPORT_TIMEOUT: "-5",
+          OTEL_TRACES_EXPORTER: "zipkin",
+        },
+      );
+      expect(c).toMatchObject({
+        sampler: "parentbased_always_on",
+        exporter: "otlp",
+        batch: { exportTimeoutMillis: 30000 },
+      });
       expect(warnings.lines).toEqual([
         '@crisislen/observability: ignoring OTEL_TRACES_EXPORTER="zipkin" (invalid); using "otlp"',
         '@crisislen/observability: ignoring OTEL_BSP_EXPORT_TIMEOUT="-5" (invalid); using 30000',
@@ -69,15 +93,22 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
   });
 
   it("throws on invalid options, naming the option and the value", () => {
-    expect(() => resolveConfig({ batch: { maxQueueSize: 0 } }, {})).toThrow("batch.maxQueueSize must be a positive number, got 0");
-    expect(() => resolveConfig({ endpoint: "jaeger:4318" }, {})).toThrow('endpoint must be an absolute http(s) URL, got "jaeger:4318"');
-    expect(() => resolveConfig({ sampler: "maybe" as never }, {})).toThrow('sampler must be one of');
+    expect(() => resolveConfig({ batch: { maxQueueSize: 0 } }, {})).toThrow(
+      "batch.maxQueueSize must be a positive number, got 0",
+    );
+    expect(() => resolveConfig({ endpoint: "jaeger:4318" }, {})).toThrow(
+      'endpoint must be an absolute http(s) URL, got "jaeger:4318"',
+    );
+    expect(() => resolveConfig({ sampler: "maybe" as never }, {})).toThrow(
+      "sampler must be one of",
+    );
   });
 
   it("builds the resource: options over OTEL_SERVICE_NAME over OTEL_RESOURCE_ATTRIBUTES, plus the Kubernetes variables", () => {
     const env = {
       OTEL_SERVICE_NAME: "env-svc",
-      OTEL_RESOURCE_ATTRIBUTES: "service.name=attr-svc,deployment.environment.name=prod,team=claims",
+      OTEL_RESOURCE_ATTRIBUTES:
+        "service.name=attr-svc,deployment.environment.name=prod,team=claims",
       K8S_POD_NAME: "api-5c9d-x2",
       K8S_NAMESPACE_NAME: "crisislen",
       K8S_NODE_NAME: "node-1",
@@ -92,12 +123,23 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
       "k8s.node.name": "node-1",
       "telemetry.sdk.language": "nodejs",
     });
-    const fromOptions = buildResource(resolveConfig({ serviceName: "opt-svc", serviceVersion: "2.0.0", resourceAttributes: { team: "risk" } }, env), env).attributes;
-    expect(fromOptions).toMatchObject({ "service.name": "opt-svc", "service.version": "2.0.0", team: "risk" });
+    const fromOptions = buildResource(
+      resolveConfig(
+        { serviceName: "opt-svc", serviceVersion: "2.0.0", resourceAttributes: { team: "risk" } },
+        env,
+      ),
+      env,
+    ).attributes;
+    expect(fromOptions).toMatchObject({
+      "service.name": "opt-svc",
+      "service.version": "2.0.0",
+      team: "risk",
+    });
   });
 
   it("builds each named sampler", () => {
-    const describe = (sampler: string, samplerArg = 1) => buildSampler(resolveConfig({ sampler: sampler as never, samplerArg }, {})).toString();
+    const describe = (sampler: string, samplerArg = 1) =>
+      buildSampler(resolveConfig({ sampler: sampler as never, samplerArg }, {})).toString();
     expect(describe("always_on")).toBe("AlwaysOnSampler");
     expect(describe("always_off")).toBe("AlwaysOffSampler");
     expect(describe("traceidratio", 0.1)).toBe("TraceIdRatioBased{0.1}");
@@ -121,20 +163,36 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
 describe("URL redaction", () => {
   const sensitive = sensitiveParamMatcher(["token", "password", "key", "signature", "secret"]);
   it("redacts userinfo and sensitive parameters, keeps the rest", () => {
-    expect(redactUrl("https://bob:pw@api.example.com/a?access_token=t&X-Amz-Signature=s&api-key=k&page=2#frag", sensitive)).toBe(
+    expect(
+      redactUrl(
+        "https://bob:pw@api.example.com/a?access_token=t&X-Amz-Signature=s&api-key=k&page=2#frag",
+        sensitive,
+      ),
+    ).toBe(
       "https://REDACTED:REDACTED@api.example.com/a?access_token=REDACTED&X-Amz-Signature=REDACTED&api-key=REDACTED&page=2#frag",
     );
-    expect(redactUrl("/login?password=x&user=bob", sensitive)).toBe("/login?password=REDACTED&user=bob");
+    expect(redactUrl("/login?password=x&user=bob", sensitive)).toBe(
+      "/login?password=REDACTED&user=bob",
+    );
   });
 });
 
 describe("console exporter", () => {
   it("prints one summary per finished trace with an indented tree", async () => {
     const lines: string[] = [];
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new ConsoleTraceExporter({ write: (l) => lines.push(l), color: false }))] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor(
+          new ConsoleTraceExporter({ write: (l) => lines.push(l), color: false }),
+        ),
+      ],
+    });
     const tracer = provider.getTracer("t");
     const { context, trace } = await import("@opentelemetry/api");
-    const root = tracer.startSpan("GET /claims/:id", { kind: 1, attributes: { "http.response.status_code": 200 } });
+    const root = tracer.startSpan("GET /claims/:id", {
+      kind: 1,
+      attributes: { "http.response.status_code": 200 },
+    });
     const ctx = trace.setSpan(context.active(), root);
     const child = tracer.startSpan("process_claim", {}, ctx);
     const grandchild = tracer.startSpan("GET", { kind: 2 }, trace.setSpan(ctx, child));
@@ -145,6 +203,12 @@ describe("console exporter", () => {
     await provider.forceFlush();
     expect(lines).toHaveLength(1);
     const text = lines[0]!.replace(/\d+\.\d ms/g, "N ms").replace(/trace [0-9a-f]{8}/, "trace ID");
-    expect(text).toBe(["✗ GET /claims/:id (server) 200  N ms  3 spans  trace ID", "  └─ process_claim  N ms", "     └─ GET (client)  N ms ✗"].join("\n"));
+    expect(text).toBe(
+      [
+        "✗ GET /claims/:id (server) 200  N ms  3 spans  trace ID",
+        "  └─ process_claim  N ms",
+        "     └─ GET (client)  N ms ✗",
+      ].join("\n"),
+    );
   });
 });

@@ -27,7 +27,11 @@ describe("instrumentApp(express)", () => {
   it("names the one SERVER span by the route template, router mount prefix included", async () => {
     const { exporter, processor } = memoryExporter();
     const app = express();
-    handle = await instrumentApp(app, { serviceName: "claims-api", exporter: "none", spanProcessors: [processor] });
+    handle = await instrumentApp(app, {
+      serviceName: "claims-api",
+      exporter: "none",
+      spanProcessors: [processor],
+    });
     const claims = express.Router();
     claims.get("/:id", (_req, res) => void res.json({ ok: true }));
     app.use((_req, _res, next) => next());
@@ -44,13 +48,20 @@ describe("instrumentApp(express)", () => {
       "url.query": "secret=REDACTED",
     });
     // one span per request: no middleware/router/handler spans by default
-    expect(tree(exporter.getFinishedSpans())).toEqual(["GET /api/v1/claims/:id [1] <- GET", "GET [2] <- <root>"]);
+    expect(tree(exporter.getFinishedSpans())).toEqual([
+      "GET /api/v1/claims/:id [1] <- GET",
+      "GET [2] <- <root>",
+    ]);
   });
 
   it("adds middleware and handler spans with frameworkSpans: true, and skips ignored paths", async () => {
     const { exporter, processor } = memoryExporter();
     const app = express();
-    handle = await instrumentApp(app, { exporter: "none", spanProcessors: [processor], frameworkSpans: true });
+    handle = await instrumentApp(app, {
+      exporter: "none",
+      spanProcessors: [processor],
+      frameworkSpans: true,
+    });
     app.get("/health/live", (_req, res) => void res.send("ok"));
     app.get("/items/:id", function getItem(_req, res) {
       res.send("item");
@@ -59,7 +70,10 @@ describe("instrumentApp(express)", () => {
     await fetch(`${url}/health/live`);
     await fetch(`${url}/items/1`);
     await handle.forceFlush();
-    const names = exporter.getFinishedSpans().filter((s) => s.kind !== SpanKind.CLIENT).map((s) => s.name);
+    const names = exporter
+      .getFinishedSpans()
+      .filter((s) => s.kind !== SpanKind.CLIENT)
+      .map((s) => s.name);
     expect(names).toContain("GET /items/:id");
     expect(names).toContain("request handler");
     expect(names.some((n) => n.includes("health"))).toBe(false);
@@ -80,7 +94,9 @@ describe("instrumentApp(express)", () => {
     await handle.forceFlush();
     await new Promise((r) => setTimeout(r, 20));
     const span = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
-    expect(ids).toEqual([{ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId }]);
+    expect(ids).toEqual([
+      { trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId },
+    ]);
   });
 
   it("warns when routes were defined before instrumentApp without the preload", async () => {

@@ -20,7 +20,12 @@ afterEach(async () => {
 async function start(options: Parameters<typeof instrumentApp>[1] = {}) {
   const { exporter, processor } = memoryExporter();
   app = Fastify();
-  handle = await instrumentApp(app, { serviceName: "claims-api", exporter: "none", spanProcessors: [processor], ...options });
+  handle = await instrumentApp(app, {
+    serviceName: "claims-api",
+    exporter: "none",
+    spanProcessors: [processor],
+    ...options,
+  });
   return { app, exporter, handle };
 }
 
@@ -33,7 +38,10 @@ describe("instrumentApp(fastify)", () => {
     expect(res.status).toBe(200);
     await handle.forceFlush();
     // the test's own fetch is traced too: its CLIENT span is the parent, through traceparent
-    expect(tree(exporter.getFinishedSpans())).toEqual(["GET /claims/:id [1] <- GET", "GET [2] <- <root>"]);
+    expect(tree(exporter.getFinishedSpans())).toEqual([
+      "GET /claims/:id [1] <- GET",
+      "GET [2] <- <root>",
+    ]);
     const span = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER);
     expect(span!.attributes).toMatchObject({
       "http.request.method": "GET",
@@ -44,13 +52,19 @@ describe("instrumentApp(fastify)", () => {
       "url.scheme": "http",
       "client.address": "127.0.0.1",
     });
-    expect(span!.resource.attributes).toMatchObject({ "service.name": "claims-api", "service.version": "1.2.3" });
+    expect(span!.resource.attributes).toMatchObject({
+      "service.name": "claims-api",
+      "service.version": "1.2.3",
+    });
   });
 
   it("continues an incoming W3C traceparent", async () => {
     const { app, exporter, handle } = await start();
     app.get("/x", async () => "x");
-    await app.inject({ url: "/x", headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } });
+    await app.inject({
+      url: "/x",
+      headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+    });
     await handle.forceFlush();
     const [span] = exporter.getFinishedSpans();
     expect(span!.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
@@ -70,7 +84,9 @@ describe("instrumentApp(fastify)", () => {
     const http = (await import("node:http")).default;
     app.get("/proxy", async () => {
       await (await fetch(`${baseUrl(downstream)}/a?password=hunter2`)).text();
-      await new Promise<void>((resolve) => http.get(`${baseUrl(downstream)}/b`, (r) => r.resume().on("end", resolve)));
+      await new Promise<void>((resolve) =>
+        http.get(`${baseUrl(downstream)}/b`, (r) => r.resume().on("end", resolve)),
+      );
       return "done";
     });
     await app.inject({ url: "/proxy" });
@@ -85,15 +101,20 @@ describe("instrumentApp(fastify)", () => {
       expect(c.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
       expect(c.spanContext().traceId).toBe(server.spanContext().traceId);
     }
-    expect(clients.map((c) => c.attributes["url.full"])).toContain(`${downstreamUrl}/a?password=REDACTED`);
+    expect(clients.map((c) => c.attributes["url.full"])).toContain(
+      `${downstreamUrl}/a?password=REDACTED`,
+    );
     expect(seen).toHaveLength(2);
-    for (const header of seen) expect(header).toMatch(new RegExp(`^00-${server.spanContext().traceId}-[0-9a-f]{16}-01$`));
+    for (const header of seen)
+      expect(header).toMatch(new RegExp(`^00-${server.spanContext().traceId}-[0-9a-f]{16}-01$`));
   });
 
   it("leaves /metrics and the health routes untraced by default, and honours ignorePaths", async () => {
     const { app, exporter, handle } = await start({ ignorePaths: ["/metrics", "/health/*"] });
-    for (const url of ["/metrics", "/health/live", "/health/ready", "/work"]) app.get(url, async () => "ok");
-    for (const url of ["/metrics", "/health/live", "/health/ready?x=1", "/work"]) await app.inject({ url });
+    for (const url of ["/metrics", "/health/live", "/health/ready", "/work"])
+      app.get(url, async () => "ok");
+    for (const url of ["/metrics", "/health/live", "/health/ready?x=1", "/work"])
+      await app.inject({ url });
     await handle.forceFlush();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["GET /work"]);
   });
@@ -133,7 +154,9 @@ describe("instrumentApp(fastify)", () => {
       app = Fastify();
       app.get("/early", async () => "e");
       handle = await instrumentApp(app, { exporter: "none" });
-      expect(warnings.lines.join("\n")).toContain("instrumentApp(app) was called after routes were defined");
+      expect(warnings.lines.join("\n")).toContain(
+        "instrumentApp(app) was called after routes were defined",
+      );
     } finally {
       warnings.restore();
     }
@@ -149,7 +172,9 @@ describe("instrumentApp(fastify)", () => {
     await app.inject({ url: "/ids" });
     await handle.forceFlush();
     const [span] = exporter.getFinishedSpans();
-    expect(ids).toEqual([{ trace_id: span!.spanContext().traceId, span_id: span!.spanContext().spanId }]);
+    expect(ids).toEqual([
+      { trace_id: span!.spanContext().traceId, span_id: span!.spanContext().spanId },
+    ]);
   });
 
   it("is idempotent: a second app and a second call reuse the provider; differing options are named in a warning", async () => {
@@ -160,8 +185,12 @@ describe("instrumentApp(fastify)", () => {
       const again = await instrumentApp(second, { serviceName: "other" });
       expect(again).toBe(handle);
       expect(await instrumentApp(second)).toBe(handle);
-      expect(warnings.lines.join("\n")).toContain("these options of this call are ignored: serviceName");
-      expect((trace.getTracerProvider() as unknown as { getDelegate(): unknown }).getDelegate()).toBe(handle.tracerProvider);
+      expect(warnings.lines.join("\n")).toContain(
+        "these options of this call are ignored: serviceName",
+      );
+      expect(
+        (trace.getTracerProvider() as unknown as { getDelegate(): unknown }).getDelegate(),
+      ).toBe(handle.tracerProvider);
     } finally {
       warnings.restore();
       await second.close();
@@ -173,14 +202,20 @@ describe("instrumentApp(fastify)", () => {
     app.get("/x", async () => "x");
     await app.ready();
     await app.close();
-    expect((trace.getTracerProvider() as unknown as { getDelegate(): unknown }).getDelegate()).not.toBe(handle.tracerProvider);
+    expect(
+      (trace.getTracerProvider() as unknown as { getDelegate(): unknown }).getDelegate(),
+    ).not.toBe(handle.tracerProvider);
   });
 
   it("rejects what is not a Fastify or Express app, and bad options, with a clear message", async () => {
-    await expect(instrumentApp({})).rejects.toThrow("instrumentApp expects a Fastify instance or an Express app, got object");
+    await expect(instrumentApp({})).rejects.toThrow(
+      "instrumentApp expects a Fastify instance or an Express app, got object",
+    );
     await expect(instrumentApp(Fastify(), { exporter: "zipkin" as never })).rejects.toThrow(
       'exporter must be one of otlp, console, none, jaeger or a SpanExporter, got "zipkin"',
     );
-    await expect(instrumentApp(Fastify(), { samplerArg: 2 })).rejects.toThrow("samplerArg must be between 0 and 1, got 2");
+    await expect(instrumentApp(Fastify(), { samplerArg: 2 })).rejects.toThrow(
+      "samplerArg must be between 0 and 1, got 2",
+    );
   });
 });

@@ -9,7 +9,11 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { trace } from "@opentelemetry/api";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
-import { startOtlpReceiver, type OtlpReceiver, type ReceiverMode } from "../support/otlp-receiver.js";
+import {
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceiverMode,
+} from "../support/otlp-receiver.js";
 import { baseUrl, captureWarnings } from "./helpers.js";
 
 setFlagsFromString("--expose-gc");
@@ -80,7 +84,9 @@ async function faultCase(mode: ReceiverMode, spans: number) {
   const t = performance.now();
   await handle!.shutdown();
   const shutdownMs = performance.now() - t;
-  console.log(`[${mode}] ${spans} spans: heap +${growth.toFixed(1)} MB, dropped ${dropped}, p50 ${healthy.toFixed(2)} → ${faulty.toFixed(2)} ms, shutdown ${shutdownMs.toFixed(0)} ms`);
+  console.log(
+    `[${mode}] ${spans} spans: heap +${growth.toFixed(1)} MB, dropped ${dropped}, p50 ${healthy.toFixed(2)} → ${faulty.toFixed(2)} ms, shutdown ${shutdownMs.toFixed(0)} ms`,
+  );
   return { growth, dropped, healthy, faulty, shutdownMs };
 }
 

@@ -2,7 +2,11 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SpanKind } from "@opentelemetry/api";
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
+import {
+  startOtlpReceiver,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from "../support/otlp-receiver.js";
 import { buildTracingDist, ROOT } from "./build-dist.js";
 
 let dist: string;
@@ -16,7 +20,10 @@ afterEach(async () => {
   await receiver?.close();
 });
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
@@ -38,7 +45,8 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 const fixture = (name: string) => join(import.meta.dirname, "fixtures", name);
-const byName = (spans: ReceivedSpan[], name: string, kind = SpanKind.SERVER) => spans.filter((s) => s.name === name && s.kind === kind);
+const byName = (spans: ReceivedSpan[], name: string, kind = SpanKind.SERVER) =>
+  spans.filter((s) => s.name === name && s.kind === kind);
 
 describe("the register preload (child processes, real OTLP/HTTP export)", () => {
   it("traces an ESM app under --import: express and fastify route names, http and fetch client spans, one trace", async () => {
@@ -65,7 +73,10 @@ describe("the register preload (child processes, real OTLP/HTTP export)", () => 
     const root = spans.find((x) => x.spanId === c.parentSpanId)!;
     expect(root).toMatchObject({ kind: SpanKind.CLIENT, parentSpanId: "" });
     expect(new Set([c.traceId, s.traceId, outbound.traceId]).size).toBe(1);
-    expect(c.attributes).toMatchObject({ "http.route": "/claims/:id", "url.query": "token=REDACTED" });
+    expect(c.attributes).toMatchObject({
+      "http.route": "/claims/:id",
+      "url.query": "token=REDACTED",
+    });
     expect(root.attributes["url.full"]).toMatch(/\/claims\/7\?token=REDACTED$/);
     expect(c.resource).toMatchObject({
       "service.name": "esm-app",
@@ -75,8 +86,15 @@ describe("the register preload (child processes, real OTLP/HTTP export)", () => 
       "telemetry.sdk.language": "nodejs",
     });
     // /metrics and /health/ready: no server span; only traces were sent
-    expect(spans.filter((x) => x.kind === SpanKind.SERVER).map((x) => x.name).sort()).toEqual(["GET /claims/:id", "GET /score/:id"]);
-    expect(new Set(receiver.requests().map((r) => `${r.path} ${r.contentType}`))).toEqual(new Set(["/v1/traces application/x-protobuf"]));
+    expect(
+      spans
+        .filter((x) => x.kind === SpanKind.SERVER)
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["GET /claims/:id", "GET /score/:id"]);
+    expect(new Set(receiver.requests().map((r) => `${r.path} ${r.contentType}`))).toEqual(
+      new Set(["/v1/traces application/x-protobuf"]),
+    );
   });
 
   it("traces a CommonJS app under --require, configured from OTEL_* variables", async () => {
@@ -88,23 +106,36 @@ describe("the register preload (child processes, real OTLP/HTTP export)", () => 
       OTEL_BSP_MAX_QUEUE_SIZE: "not-a-number",
     });
     expect(result.stdout).toContain("done");
-    expect(result.stderr).toContain('ignoring OTEL_BSP_MAX_QUEUE_SIZE="not-a-number" (invalid); using 2048');
+    expect(result.stderr).toContain(
+      'ignoring OTEL_BSP_MAX_QUEUE_SIZE="not-a-number" (invalid); using 2048',
+    );
     const spans = receiver.spans();
     const outer = byName(spans, "GET /claims/:id");
     const inner = byName(spans, "GET /inner/:id");
     expect(outer).toHaveLength(1);
     expect(inner).toHaveLength(1);
     const client = spans.find((x) => x.spanId === inner[0]!.parentSpanId)!;
-    expect(client).toMatchObject({ kind: SpanKind.CLIENT, parentSpanId: outer[0]!.spanId, traceId: outer[0]!.traceId });
+    expect(client).toMatchObject({
+      kind: SpanKind.CLIENT,
+      parentSpanId: outer[0]!.spanId,
+      traceId: outer[0]!.traceId,
+    });
     expect(outer[0]!.resource["service.name"]).toBe("cjs-app");
   });
 
   it("without the preload, instrumentApp re-hooks express loaded earlier and warns about routes defined before it", async () => {
     receiver = await startOtlpReceiver();
-    const result = await run([fixture("cjs-late-app.cjs")], { TRACING_DIST: dist, RECEIVER_URL: receiver.url });
+    const result = await run([fixture("cjs-late-app.cjs")], {
+      TRACING_DIST: dist,
+      RECEIVER_URL: receiver.url,
+    });
     expect(result.stdout).toContain("done");
     expect(result.stderr).toContain("instrumentApp(app) was called after routes were defined");
-    const names = receiver.spans().filter((x) => x.kind === SpanKind.SERVER).map((x) => x.name).sort();
+    const names = receiver
+      .spans()
+      .filter((x) => x.kind === SpanKind.SERVER)
+      .map((x) => x.name)
+      .sort();
     expect(names).toEqual(["GET", "GET /late/:id"]);
     expect(receiver.spans()[0]!.resource["service.name"]).toBe("late-app");
   });
