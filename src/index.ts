@@ -34,3 +34,28 @@ export type { MetricsHandlerOptions } from "./http/exposition.js";
 // Logging
 export { setLogger } from "./logger.js";
 export type { ObservabilityLogger } from "./logger.js";
+
+// Tracing
+export { instrumentApp } from "./tracing/instrument-app.js";
+export type {
+  InstrumentAppOptions,
+  TracingHandle,
+  TraceExporterName,
+  TraceSamplerName,
+  BatchOptions,
+} from "./tracing/options.js";
+export { traceFunction } from "./trace-function.js";
+export type { TraceFunctionOptions, TraceDecorator } from "./trace-function.js";
+
+// Kubernetes runtime: health, graceful shutdown, the separate metrics listener
+export { healthPlugin } from "./health/fastify.js";
+export type { HealthPluginOptions } from "./health/fastify.js";
+export { healthHandler } from "./health/handler.js";
+export type { HealthHandler } from "./health/handler.js";
+export type { HealthOptions } from "./health/options.js";
+export type { ReadinessCheck, ReadinessCheckDefinition, ReadinessReport, CheckResult } from "./health/checks.js";
+export { enableGracefulShutdown } from "./shutdown/graceful-shutdown.js";
+export type { GracefulShutdown, ShutdownTarget } from "./shutdown/graceful-shutdown.js";
+export type { GracefulShutdownOptions } from "./shutdown/options.js";
+export { startMetricsServer } from "./metrics-server.js";
+export type { MetricsServerOptions } from "./metrics-server.js";
