@@ -54,6 +54,8 @@ export { healthHandler } from "./health/handler.js";
 export type { HealthHandler } from "./health/handler.js";
 export type { HealthOptions } from "./health/options.js";
 export type { ReadinessCheck, ReadinessCheckDefinition, ReadinessReport, CheckResult } from "./health/checks.js";
+export { createReadinessState, readinessOf } from "./health/readiness-state.js";
+export type { ReadinessState } from "./health/readiness-state.js";
 export { enableGracefulShutdown } from "./shutdown/graceful-shutdown.js";
 export type { GracefulShutdown, ShutdownTarget } from "./shutdown/graceful-shutdown.js";
 export type { GracefulShutdownOptions } from "./shutdown/options.js";
