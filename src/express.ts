@@ -5,14 +5,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
 import { expressRouteTemplate } from "./http/express-route.js";
-import { RequestRecorder } from "./http/request-recorder.js";
+import type { HttpMetricsOptions, ResolvedHttpOptions } from "./http/options.js";
+import { resolveHttpOptions } from "./http/options.js";
+import type { HttpTracking } from "./http/setup.js";
+import { createHttpTracking } from "./http/setup.js";
+import type { EndpointResolver } from "./http/track-response.js";
 import { trackResponse } from "./http/track-response.js";
 import { warnOnce, PACKAGE_NAME } from "./logger.js";
 import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
-import { getMetrics } from "./metrics/crisislen-metrics.js";
 
-/** Options of {@link metricsMiddleware}. */
-export interface ExpressMetricsOptions {
+/**
+ * Options of {@link metricsMiddleware}. The request-metric options (extra labels, exclusions,
+ * the opt-in metrics, default process metrics) are those of {@link HttpMetricsOptions}; extra
+ * label functions receive Express's `req` and `res`. In Express the route is known only once
+ * the response is done, so `excludeRoutes` applies then (an excluded route still shows in the
+ * in-flight gauge while it runs) and `http_requests_in_flight` is labelled by `method` only.
+ */
+export interface ExpressMetricsOptions extends HttpMetricsOptions<IncomingMessage, ServerResponse> {
   /** Registry the metrics live in. @default the process-wide default registry */
   registry?: Registry;
   /**
@@ -46,30 +55,71 @@ export function metricsMiddleware(options: ExpressMetricsOptions = {}): ExpressM
   if (options.skip !== undefined && typeof options.skip !== "function") {
     throw new TypeError(`${PACKAGE_NAME}: skip must be a function, got ${typeof options.skip}`);
   }
-  const recorder = new RequestRecorder(
-    getMetrics({
-      ...(options.registry === undefined ? {} : { registry: options.registry }),
-      ...(options.durationBuckets === undefined
-        ? {}
-        : { durationBuckets: options.durationBuckets }),
-    }),
-  );
-  const skip = options.skip;
+  const resolved = resolveHttpOptions(options);
+  const tracking = createHttpTracking({
+    registry: options.registry,
+    durationBuckets: options.durationBuckets,
+    options: resolved as ResolvedHttpOptions<never, never>,
+    extraLabels: resolved.extraLabels,
+    inFlightLabels: ["method"],
+  });
+  const endpointOf = endpointResolver(options.skip, tracking.isExcludedEndpoint);
+  if (tracking.begin === undefined && tracking.excludedMethods === undefined) {
+    return plainMiddleware(tracking, endpointOf);
+  }
+  return middlewareWithOptions(tracking, endpointOf);
+}
 
-  const endpointOf = (req: IncomingMessage, res: ServerResponse): string | undefined => {
-    if (skip !== undefined) {
-      try {
-        if (skip(req, res)) return undefined;
-      } catch (error) {
-        warnOnce("express:skip", "the skip option threw; the request is counted", error);
-      }
+/** The route template once the response is done, or `undefined` when the request is left out. */
+function endpointResolver(
+  skip: ExpressMetricsOptions["skip"],
+  isExcludedEndpoint: HttpTracking["isExcludedEndpoint"],
+): EndpointResolver {
+  const route: EndpointResolver =
+    isExcludedEndpoint === undefined
+      ? function routeOf(req) {
+          return expressRouteTemplate(req) ?? UNMATCHED_ENDPOINT;
+        }
+      : function includedRouteOf(req) {
+          const endpoint = expressRouteTemplate(req) ?? UNMATCHED_ENDPOINT;
+          return isExcludedEndpoint(endpoint) ? undefined : endpoint;
+        };
+  if (skip === undefined) return route;
+  return function resolveEndpoint(req, res) {
+    try {
+      if (skip(req, res)) return undefined;
+    } catch (error) {
+      warnOnce("express:skip", "the skip option threw; the request is counted", error);
     }
-    return expressRouteTemplate(req) ?? UNMATCHED_ENDPOINT;
+    return route(req, res);
   };
+}
 
+function plainMiddleware(tracking: HttpTracking, endpointOf: EndpointResolver): ExpressMiddleware {
+  const recorder = tracking.recorder;
   return function recordRequestMetrics(req, res, next) {
     try {
       trackResponse(req, res, recorder, endpointOf);
+    } catch {
+      // Metrics never break the request path.
+    }
+    next();
+  };
+}
+
+function middlewareWithOptions(
+  tracking: HttpTracking,
+  endpointOf: EndpointResolver,
+): ExpressMiddleware {
+  const { recorder, begin, excludedMethods } = tracking;
+  return function recordRequestMetricsWithOptions(req, res, next) {
+    try {
+      if (
+        excludedMethods?.has(req.method ?? "") !== true &&
+        trackResponse(req, res, recorder, endpointOf)
+      ) {
+        begin?.(req, res, undefined);
+      }
     } catch {
       // Metrics never break the request path.
     }

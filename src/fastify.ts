@@ -2,13 +2,24 @@
  * The Fastify plugin: records the HTTP metrics for every route of the instance it is
  * registered on (and its children) and serves the exposition route. Fastify 4 and 5.
  */
-import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from "fastify";
+import type { ServerResponse } from "node:http";
+import type {
+  FastifyInstance,
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+} from "fastify";
 import fp from "fastify-plugin";
 import type { Registry } from "prom-client";
 import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
-import { getMetrics } from "./metrics/crisislen-metrics.js";
-import { RequestRecorder } from "./http/request-recorder.js";
+import type { RawLabelFunction } from "./http/extra-labels.js";
 import { checkTokenOption, createExposition } from "./http/exposition.js";
+import type { HttpMetricsOptions, ResolvedHttpOptions } from "./http/options.js";
+import { resolveHttpOptions } from "./http/options.js";
+import type { HttpRecorder } from "./http/request-recorder.js";
+import type { HttpTracking } from "./http/setup.js";
+import { createHttpTracking } from "./http/setup.js";
 import { trackResponse } from "./http/track-response.js";
 import { markUntracked } from "./http/untracked.js";
 import { PACKAGE_NAME } from "./logger.js";
@@ -20,8 +31,12 @@ declare module "fastify" {
   }
 }
 
-/** Options of {@link metricsPlugin}. */
-export interface FastifyMetricsOptions {
+/**
+ * Options of {@link metricsPlugin}. The request-metric options (extra labels, exclusions, the
+ * opt-in metrics, default process metrics) are those of {@link HttpMetricsOptions}; extra label
+ * functions receive Fastify's `request` and `reply`.
+ */
+export interface FastifyMetricsOptions extends HttpMetricsOptions<FastifyRequest, FastifyReply> {
   /** Registry the metrics live in and the route exposes. @default the process-wide default registry */
   registry?: Registry;
   /**
@@ -44,7 +59,9 @@ export interface FastifyMetricsOptions {
 
 const REGISTERED = Symbol.for("@crisislen/observability:fastify-metrics");
 
-function checkOptions(options: FastifyMetricsOptions): void {
+function checkOptions(
+  options: FastifyMetricsOptions,
+): ResolvedHttpOptions<FastifyRequest, FastifyReply> {
   const path = options.metricsPath;
   if (path !== undefined && path !== false && (typeof path !== "string" || !path.startsWith("/"))) {
     throw new TypeError(
@@ -52,6 +69,7 @@ function checkOptions(options: FastifyMetricsOptions): void {
     );
   }
   checkTokenOption(options.token);
+  return resolveHttpOptions(options);
 }
 
 const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, done) => {
@@ -64,7 +82,7 @@ const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, 
 };
 
 function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
-  checkOptions(options);
+  const resolved = checkOptions(options);
   const marked = fastify as unknown as Record<symbol, boolean>;
   if (marked[REGISTERED] === true) {
     // Registered again on the same instance (or an ancestor): one set of hooks is enough.
@@ -72,29 +90,29 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
   }
   marked[REGISTERED] = true;
 
-  const recorder = new RequestRecorder(
-    getMetrics({
-      ...(options.registry === undefined ? {} : { registry: options.registry }),
-      ...(options.durationBuckets === undefined
-        ? {}
-        : { durationBuckets: options.durationBuckets }),
-    }),
-  );
-
+  const tracking = createHttpTracking({
+    registry: options.registry,
+    durationBuckets: options.durationBuckets,
+    options: resolved as ResolvedHttpOptions<never, never>,
+    extraLabels: resolved.extraLabels.map(
+      ([name, compute]) => [name, fromFastifyReply(compute)] as const,
+    ),
+    inFlightLabels: ["method", "endpoint"],
+  });
+  const plain =
+    tracking.begin === undefined &&
+    tracking.excludedMethods === undefined &&
+    tracking.isExcludedEndpoint === undefined &&
+    resolved.extraLabels.length === 0;
   // Routing has happened by onRequest, so the route template is known here; the response is
   // measured when the socket-level response closes, which covers streamed bodies and clients
   // that went away (499) alike.
-  fastify.addHook("onRequest", function trackRequestMetrics(request, reply, next) {
-    try {
-      const config = routeConfig(request);
-      if (config?.metrics !== false) {
-        trackResponse(request.raw, reply.raw, recorder, config?.url ?? UNMATCHED_ENDPOINT);
-      }
-    } catch {
-      // Metrics never break the request path.
-    }
-    next();
-  });
+  fastify.addHook(
+    "onRequest",
+    plain
+      ? plainHook(tracking.recorder)
+      : hookWithOptions(tracking, resolved.extraLabels.length > 0),
+  );
 
   if (options.metricsPath !== false) {
     const render = createExposition({
@@ -114,6 +132,59 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
       },
     });
   }
+}
+
+/** The hook with default options: no work beyond timing and recording. */
+function plainHook(recorder: HttpRecorder): onRequestHookHandler {
+  return function trackRequestMetrics(request, reply, next) {
+    try {
+      const config = routeConfig(request);
+      if (config?.metrics !== false) {
+        trackResponse(request.raw, reply.raw, recorder, config?.url ?? UNMATCHED_ENDPOINT);
+      }
+    } catch {
+      // Metrics never break the request path.
+    }
+    next();
+  };
+}
+
+const FASTIFY_REPLY = Symbol("crisislen.fastifyReply");
+
+type ReplyCarrier = ServerResponse & { [FASTIFY_REPLY]?: FastifyReply };
+
+/** Adapts a label function of Fastify's `(request, reply)` to the raw response it is given. */
+function fromFastifyReply(
+  compute: (request: FastifyRequest, reply: FastifyReply) => string,
+): RawLabelFunction {
+  return (_req, res) => {
+    const reply = (res as ReplyCarrier)[FASTIFY_REPLY] as FastifyReply;
+    return compute(reply.request, reply);
+  };
+}
+
+/** The hook when options add exclusions, extra labels or start-of-request work. */
+function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestHookHandler {
+  const { recorder, begin, excludedMethods, isExcludedEndpoint } = tracking;
+  return function trackRequestMetricsWithOptions(request, reply, next) {
+    try {
+      const config = routeConfig(request);
+      const raw = request.raw;
+      if (config?.metrics !== false && excludedMethods?.has(raw.method ?? "") !== true) {
+        const endpoint = config?.url ?? UNMATCHED_ENDPOINT;
+        if (
+          isExcludedEndpoint?.(endpoint) !== true &&
+          trackResponse(raw, reply.raw, recorder, endpoint)
+        ) {
+          if (keepReply) (reply.raw as ReplyCarrier)[FASTIFY_REPLY] = reply;
+          begin?.(raw, reply.raw, endpoint);
+        }
+      }
+    } catch {
+      // Metrics never break the request path.
+    }
+    next();
+  };
 }
 
 interface RouteConfig {

@@ -15,6 +15,7 @@ import {
   renderRegistry,
   wantsOpenMetrics,
 } from "./serialize.js";
+import { leaveInFlight } from "./in-flight.js";
 import { markUntracked } from "./untracked.js";
 
 /** Options of {@link metricsHandler}. */
@@ -116,6 +117,7 @@ export function metricsHandler(
   const render = createExposition(options);
   return function serveMetrics(req, res) {
     markUntracked(req);
+    leaveInFlight(res); // a scrape does not count itself in http_requests_in_flight
     render(req.method, req.headers).then(
       (response) => {
         res.writeHead(response.status, response.headers);

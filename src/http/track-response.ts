@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import { CLIENT_CLOSED_STATUS } from "./labels.js";
-import type { RequestRecorder } from "./request-recorder.js";
+import type { HttpRecorder } from "./request-recorder.js";
 import { requestExemplar } from "./exemplar.js";
 import { isUntracked } from "./untracked.js";
 import { warnOnce } from "../logger.js";
@@ -18,7 +18,7 @@ export type EndpointResolver = (req: IncomingMessage, res: ServerResponse) => st
 
 interface Tracking {
   readonly req: IncomingMessage;
-  readonly recorder: RequestRecorder;
+  readonly recorder: HttpRecorder;
   readonly endpoint: string | EndpointResolver;
   readonly start: number;
 }
@@ -28,17 +28,21 @@ const CLIENT_CLOSED = Number(CLIENT_CLOSED_STATUS);
 
 type TrackedResponse = ServerResponse & { [TRACKING]?: Tracking | undefined };
 
-/** Starts measuring `res`; the result is recorded by `recorder` when `res` closes. */
+/**
+ * Starts measuring `res`; the result is recorded by `recorder` when `res` closes. Returns
+ * `false` when `res` is already tracked (a second middleware), so the caller adds nothing.
+ */
 export function trackResponse(
   req: IncomingMessage,
   res: ServerResponse,
-  recorder: RequestRecorder,
+  recorder: HttpRecorder,
   endpoint: string | EndpointResolver,
-): void {
+): boolean {
   const tracked = res as TrackedResponse;
-  if (tracked[TRACKING] !== undefined) return;
+  if (tracked[TRACKING] !== undefined) return false;
   tracked[TRACKING] = { req, recorder, endpoint, start: performance.now() };
   res.on("close", recordOnClose);
+  return true;
 }
 
 function recordOnClose(this: TrackedResponse): void {
@@ -61,6 +65,8 @@ function recordOnClose(this: TrackedResponse): void {
       status,
       (performance.now() - tracking.start) / 1000,
       requestExemplar(req),
+      req,
+      this,
     );
   } catch (error) {
     // A broken response object or router must never surface as an uncaught error.

@@ -26,9 +26,9 @@ import { defaultRegistry, getOrRegister } from "./registry.js";
 
 /** The five metrics, plus helpers that record CrisisLens domain events correctly. */
 export interface CrisisLensMetrics {
-  /** `http_requests_total{method, endpoint, status}`. */
+  /** `http_requests_total{method, endpoint, status}` (plus the extra labels, when configured). */
   readonly httpRequests: Counter<HttpRequestLabel>;
-  /** `http_request_duration_seconds{method, endpoint}`. */
+  /** `http_request_duration_seconds{method, endpoint}` (plus the extra labels, when configured). */
   readonly httpRequestDuration: Histogram<HttpDurationLabel>;
   /** `crisislen_items_processed_total`. */
   readonly itemsProcessed: Counter<never>;
@@ -57,29 +57,41 @@ export interface MetricsOptions {
   registry?: Registry;
   /** Buckets of `http_request_duration_seconds` in seconds. @default DEFAULT_DURATION_BUCKETS */
   durationBuckets?: readonly number[];
+  /**
+   * Label names the two HTTP metrics carry after their own (the `extraLabels` option of the
+   * integrations). Validated by the caller.
+   * @default the names the registry's metrics already have, or none
+   */
+  extraLabelNames?: readonly string[];
 }
 
-function build(registry: Registry, durationBuckets: readonly number[]): CrisisLensMetrics {
+function build(
+  registry: Registry,
+  durationBuckets: readonly number[],
+  extraLabelNames: readonly string[],
+): CrisisLensMetrics {
+  const requestLabels = [...HTTP_REQUEST_LABELS, ...extraLabelNames] as HttpRequestLabel[];
+  const durationLabels = [...HTTP_DURATION_LABELS, ...extraLabelNames] as HttpDurationLabel[];
   const httpRequests = getOrRegister(
     registry,
     HTTP_REQUESTS_TOTAL,
-    { type: "counter", labelNames: HTTP_REQUEST_LABELS },
+    { type: "counter", labelNames: requestLabels },
     () =>
       new Counter<HttpRequestLabel>({
         name: HTTP_REQUESTS_TOTAL,
         help: HELP[HTTP_REQUESTS_TOTAL],
-        labelNames: HTTP_REQUEST_LABELS,
+        labelNames: requestLabels,
       }),
   );
   const httpRequestDuration = getOrRegister(
     registry,
     HTTP_REQUEST_DURATION_SECONDS,
-    { type: "histogram", labelNames: HTTP_DURATION_LABELS, buckets: durationBuckets },
+    { type: "histogram", labelNames: durationLabels, buckets: durationBuckets },
     () =>
       new Histogram<HttpDurationLabel>({
         name: HTTP_REQUEST_DURATION_SECONDS,
         help: HELP[HTTP_REQUEST_DURATION_SECONDS],
-        labelNames: HTTP_DURATION_LABELS,
+        labelNames: durationLabels,
         buckets: durationBuckets,
       }),
   );
@@ -155,16 +167,18 @@ export function getMetrics(options: MetricsOptions = {}): CrisisLensMetrics {
     options.durationBuckets === undefined
       ? registeredDurationBuckets(registry)
       : validateBuckets("durationBuckets", options.durationBuckets);
+  const extraLabelNames = options.extraLabelNames ?? registeredExtraLabels(registry);
   const cached = cache().get(registry);
   if (
     cached !== undefined &&
     registry.getSingleMetric(HTTP_REQUESTS_TOTAL) === (cached.httpRequests as unknown) &&
     registry.getSingleMetric(RISK_SCORE) === (cached.riskScore as unknown) &&
-    sameBuckets(cached.httpRequestDuration.buckets, buckets)
+    sameBuckets(cached.httpRequestDuration.buckets, buckets) &&
+    sameList(cached.httpRequests.labelNames.slice(HTTP_REQUEST_LABELS.length), extraLabelNames)
   ) {
     return cached;
   }
-  const created = build(registry, buckets);
+  const created = build(registry, buckets, extraLabelNames);
   cache().set(registry, created);
   return created;
 }
@@ -178,9 +192,20 @@ function registeredDurationBuckets(registry: Registry): readonly number[] {
   return DEFAULT_DURATION_BUCKETS;
 }
 
-function sameBuckets(a: readonly number[], b: readonly number[]): boolean {
+/** The extra label names of the request counter already in `registry`, so a plain call reuses them. */
+function registeredExtraLabels(registry: Registry): readonly string[] {
+  const existing = registry.getSingleMetric(HTTP_REQUESTS_TOTAL) as unknown as
+    { labelNames?: unknown; [OWN_METRIC]?: boolean } | undefined;
+  if (existing?.[OWN_METRIC] === true && Array.isArray(existing.labelNames))
+    return (existing.labelNames as string[]).slice(HTTP_REQUEST_LABELS.length);
+  return [];
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
+
+const sameBuckets = sameList<number>;
 
 /**
  * The five CrisisLens metrics in the default registry, created on first access (importing the

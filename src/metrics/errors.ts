@@ -4,7 +4,8 @@
  */
 import { PACKAGE_NAME } from "../logger.js";
 
-function show(value: unknown): string {
+/** A short, safe description of a value for error messages. */
+export function show(value: unknown): string {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;

@@ -36,4 +36,6 @@ export interface MetricShape {
   type: MetricSnapshot["type"];
   labelNames: readonly string[];
   buckets?: readonly number[];
+  /** Quantiles of a summary. */
+  percentiles?: readonly number[];
 }

@@ -28,7 +28,8 @@ function describeShape(shape: MetricShape): string {
   const labels =
     shape.labelNames.length > 0 ? `labels [${shape.labelNames.join(", ")}]` : "no labels";
   const buckets = shape.buckets ? `, buckets [${shape.buckets.join(", ")}]` : "";
-  return `a ${shape.type} with ${labels}${buckets}`;
+  const percentiles = shape.percentiles ? `, percentiles [${shape.percentiles.join(", ")}]` : "";
+  return `a ${shape.type} with ${labels}${buckets}${percentiles}`;
 }
 
 function describeForeign(metric: unknown): string {
@@ -41,7 +42,10 @@ function sameShape(a: MetricShape, b: MetricShape): boolean {
   const sameList = (x: readonly unknown[] = [], y: readonly unknown[] = []) =>
     x.length === y.length && x.every((value, index) => value === y[index]);
   return (
-    a.type === b.type && sameList(a.labelNames, b.labelNames) && sameList(a.buckets, b.buckets)
+    a.type === b.type &&
+    sameList(a.labelNames, b.labelNames) &&
+    sameList(a.buckets, b.buckets) &&
+    sameList(a.percentiles, b.percentiles)
   );
 }
 
