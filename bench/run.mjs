@@ -9,6 +9,7 @@ import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { renderChart } from "./chart.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -16,7 +17,8 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "3" },
     modes: {
       type: "string",
-      default: "fastify-bare,fastify-ours,fastify-hook,express-bare,express-ours",
+      default:
+        "fastify-bare,fastify-ours,fastify-hook,fastify-metrics,fastify-promster,fastify-traced,fastify-otel,express-bare,express-ours,express-prom-bundle,express-promster",
     },
     seconds: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
@@ -54,7 +56,9 @@ function startServer(mode) {
   const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${mode} did not start`)), 15_000);
+    child.output = "";
     child.stdout.on("data", (chunk) => {
+      child.output += chunk;
       if (String(chunk).includes('"ready":true')) {
         clearTimeout(timer);
         resolve(child);
@@ -86,18 +90,21 @@ function runLoad(pid) {
   });
 }
 
-/** Requests the server's metrics recorded for the benchmark route, all statuses together. */
+/**
+ * Requests the server's metrics recorded for the benchmark route, all statuses together. Each
+ * package names things its own way: ours and the hand-written hook count in
+ * `http_requests_total`; the peers are read from their duration histogram's `_count`.
+ */
 function recordedRequests(body) {
-  let total = 0;
+  let fromCounter = 0;
+  let fromHistogram = 0;
   for (const line of body.split("\n")) {
-    if (
-      line.startsWith("http_requests_total{") &&
-      (line.includes('endpoint="/claims/:id"') || line.includes('route="/claims/:id"'))
-    ) {
-      total += Number(line.split(" ").pop());
-    }
+    if (!/"\/claims\/(:id|#val)"/.test(line)) continue;
+    const value = Number(line.split(" ").pop());
+    if (line.startsWith("http_requests_total{")) fromCounter += value;
+    else if (line.startsWith("http_request_duration_seconds_count{")) fromHistogram += value;
   }
-  return total;
+  return fromCounter > 0 ? fromCounter : fromHistogram;
 }
 
 const stop = (child) =>
@@ -115,17 +122,24 @@ for (let round = 1; round <= Number(args.rounds); round++) {
     if (sanity.status !== 200) throw new Error(`${mode}: sanity request answered ${sanity.status}`);
     const result = await runLoad(server.pid);
     let recorded;
-    if (!mode.endsWith("-bare")) {
+    const traced = mode === "fastify-traced" || mode === "fastify-otel";
+    if (!mode.endsWith("-bare") && !traced) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       recorded = recordedRequests((await get("/metrics")).body);
     }
     await stop(server);
     const sent = result.requests + result.warmupRequests + 1;
-    const run = { round, mode, ...result, sent, recorded };
+    let spansPerRequest;
+    if (traced) {
+      const match = /"spansExported":(\d+)/.exec(server.output);
+      spansPerRequest = match ? Number((Number(match[1]) / sent).toFixed(2)) : 0;
+    }
+    const run = { round, mode, ...result, sent, recorded, spansPerRequest };
     runs.push(run);
     console.error(
       `round ${round} ${mode.padEnd(14)} ${Math.round(result.rps)} req/s  ${result.cpuMicrosPerRequest.toFixed(2)} µs/req  p99 ${result.p99} ms` +
-        (recorded === undefined ? "" : `  recorded ${recorded}/${sent}`),
+        (recorded === undefined ? "" : `  recorded ${recorded}/${sent}`) +
+        (spansPerRequest === undefined ? "" : `  ${spansPerRequest} spans/request`),
     );
   }
 }
@@ -156,6 +170,8 @@ const summary = modes.map((mode) => {
     p99: median(mine.map((run) => run.p99)),
     errors: mine.reduce((sum, run) => sum + run.errors, 0),
     everyRequestRecorded: mine[0].recorded === undefined ? "–" : recordedOk,
+    spansPerRequest:
+      mine[0].spansPerRequest === undefined ? "–" : median(mine.map((run) => run.spansPerRequest)),
   };
 });
 
@@ -168,14 +184,16 @@ writeFileSync(
     2,
   ),
 );
-console.log(
-  "| configuration | req/s (median) | ratio to bare | server CPU µs/req | extra µs/req vs bare | p99 ms | every request recorded |",
-);
-console.log("|---|---:|---:|---:|---:|---:|---|");
-for (const row of summary) {
-  console.log(
-    `| ${row.mode} | ${row.rps} | ${row.ratio} | ${row.cpuMicrosPerRequest} | ${row.mode.endsWith("-bare") ? "–" : row.extraMicros} | ${row.p99} | ${row.everyRequestRecorded} |`,
-  );
-}
+const table = [
+  "| configuration | req/s (median) | ratio to bare | server CPU µs/req | extra µs/req vs bare | p99 ms | every request recorded | spans/request |",
+  "|---|---:|---:|---:|---:|---:|---|---:|",
+  ...summary.map(
+    (row) =>
+      `| ${row.mode} | ${row.rps} | ${row.ratio} | ${row.cpuMicrosPerRequest} | ${row.mode.endsWith("-bare") ? "–" : row.extraMicros} | ${row.p99} | ${row.everyRequestRecorded} | ${row.spansPerRequest} |`,
+  ),
+].join("\n");
+writeFileSync(args.out.replace(/\.json$/, ".md"), `${table}\n`);
+writeFileSync(args.out.replace(/\.json$/, ".svg"), renderChart(summary));
+console.log(table);
 if (summary.some((row) => row.everyRequestRecorded === false || row.errors > 0))
   process.exitCode = 1;

@@ -61,12 +61,64 @@ async function handWrittenHooks(app) {
   );
 }
 
+/** Spans counted, not sent: the benchmark measures the SDK and instrumentation, not a network. */
+const discardingExporter = {
+  exported: 0,
+  export(spans, done) {
+    this.exported += spans.length;
+    done({ code: 0 });
+  },
+  shutdown: async () => {},
+  forceFlush: async () => {},
+};
+
+/** The plain OpenTelemetry setup the research measured (config E): http + @fastify/otel. */
+function plainOpenTelemetry() {
+  const { NodeTracerProvider } = require("@opentelemetry/sdk-trace-node");
+  const { BatchSpanProcessor, AlwaysOnSampler } = require("@opentelemetry/sdk-trace-base");
+  const { registerInstrumentations } = require("@opentelemetry/instrumentation");
+  const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http");
+  const { FastifyOtelInstrumentation } = require("@fastify/otel");
+  const provider = new NodeTracerProvider({
+    sampler: new AlwaysOnSampler(),
+    spanProcessors: [new BatchSpanProcessor(discardingExporter)],
+  });
+  provider.register();
+  const fastifyOtel = new FastifyOtelInstrumentation({ registerOnInitialization: true });
+  registerInstrumentations({ instrumentations: [new HttpInstrumentation(), fastifyOtel] });
+}
+
 const modes = {
   "fastify-bare": () => fastifyServer(),
   "fastify-hook": () => fastifyServer(handWrittenHooks),
   "fastify-ours": async () => {
     const { metricsPlugin } = await import("../dist/index.js");
     return fastifyServer((app) => app.register(metricsPlugin));
+  },
+  "fastify-metrics": () =>
+    fastifyServer((app) =>
+      app.register(require("fastify-metrics").default, {
+        endpoint: "/metrics",
+        defaultMetrics: { enabled: false },
+      }),
+    ),
+  "fastify-promster": () =>
+    fastifyServer(async (app) => {
+      const promster = require("@promster/fastify");
+      await app.register(promster.plugin);
+      app.get("/metrics", async (_request, reply) =>
+        reply.type(promster.getContentType()).send(await promster.getSummary()),
+      );
+    }),
+  "fastify-otel": () => {
+    plainOpenTelemetry();
+    return fastifyServer();
+  },
+  "fastify-traced": async () => {
+    const { instrumentApp } = await import("../dist/index.js");
+    return fastifyServer((app) =>
+      instrumentApp(app, { exporter: discardingExporter, sampler: "always_on" }),
+    );
   },
   "express-bare": () => expressServer(),
   "express-ours": async () => {
@@ -76,6 +128,25 @@ const modes = {
       app.get("/metrics", metricsHandler());
     });
   },
+  "express-prom-bundle": () =>
+    expressServer((app) => {
+      app.use(
+        require("express-prom-bundle")({
+          includeMethod: true,
+          includePath: true,
+          includeStatusCode: true,
+        }),
+      );
+    }),
+  "express-promster": () =>
+    expressServer((app) => {
+      const promster = require("@promster/express");
+      app.use(promster.createMiddleware({ app }));
+      app.get("/metrics", async (_req, res) => {
+        res.setHeader("content-type", promster.getContentType());
+        res.end(await promster.getSummary());
+      });
+    }),
 };
 
 const start = modes[mode];
@@ -84,5 +155,9 @@ if (start === undefined) {
   process.exit(2);
 }
 await start();
-process.on("SIGTERM", () => process.exit(0));
+process.on("SIGTERM", () => {
+  if (discardingExporter.exported > 0)
+    console.log(JSON.stringify({ spansExported: discardingExporter.exported }));
+  process.exit(0);
+});
 console.log(JSON.stringify({ ready: true, mode, port }));
