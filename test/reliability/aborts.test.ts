@@ -43,7 +43,11 @@ function withSocket(
 /** Each way a request can end, with the status it must be counted under. */
 const KINDS: Array<[string, number, (port: number) => Promise<unknown>]> = [
   ["completes", 200, (port) => send(port, "/claims/1", { agent: false })],
-  ["client aborts before the response", 499, (port) => abortRequest(port, "/slow", { afterMs: 30 })],
+  [
+    "client aborts before the response",
+    499,
+    (port) => abortRequest(port, "/slow", { afterMs: 30 }),
+  ],
   ["client aborts mid-stream", 499, (port) => abortRequest(port, "/stream", "first-chunk")],
   [
     "client destroys its socket with request body writes pending",
@@ -82,7 +86,11 @@ const KINDS: Array<[string, number, (port: number) => Promise<unknown>]> = [
         { allowHalfOpen: true },
       ),
   ],
-  ["server socket errors mid-response", 499, (port) => send(port, "/socket-error", { agent: false })],
+  [
+    "server socket errors mid-response",
+    499,
+    (port) => send(port, "/socket-error", { agent: false }),
+  ],
 ];
 
 function fastifyRoutes(app: FastifyInstance): void {
