@@ -73,7 +73,6 @@ describe("Express skip option", () => {
     const { errors, lines } = setup();
     const app = (running = await startExpress({
       skip: () => {
-        // eslint-disable-next-line @typescript-eslint/only-throw-error
         throw undefined;
       },
     }));
