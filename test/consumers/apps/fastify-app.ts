@@ -1,0 +1,51 @@
+/**
+ * A consumer's Fastify app, compiled by the consumer test under each tsconfig variant (ESM or
+ * CommonJS output, standard or legacy decorators) against the types of the installed tarball.
+ * It prints one JSON line once it listens, and shuts down when its stdin ends.
+ */
+import Fastify from "fastify";
+import { instrumentApp, metrics, metricsPlugin, traceFunction } from "@crisislen/observability";
+
+interface Assessment {
+  id: string;
+  risk: number;
+}
+
+class ClaimService {
+  @traceFunction("process_claim")
+  async processClaim(id: string): Promise<Assessment> {
+    metrics.countItems();
+    metrics.recordRiskScore(0.42);
+    return { id, risk: 0.42 };
+  }
+}
+
+async function main(): Promise<void> {
+  const app = Fastify();
+  const tracing = await instrumentApp(app, {
+    serviceName: process.env.CONSUMER_NAME ?? "consumer",
+  });
+  await app.register(metricsPlugin);
+  const service = new ClaimService();
+  app.get<{ Params: { id: string } }>("/claims/:id", (request) =>
+    service.processClaim(request.params.id),
+  );
+  app.get("/internal/ping", { config: { metrics: false } }, async () => "pong");
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  console.log(
+    JSON.stringify({
+      address,
+      moduleSystem: typeof __filename === "undefined" ? "esm" : "cjs",
+      tracing: tracing.enabled,
+    }),
+  );
+  process.stdin.resume();
+  process.stdin.once("end", () => {
+    void app.close().then(() => tracing.shutdown());
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
