@@ -51,13 +51,20 @@ export function checkTokenOption(token: unknown): string | undefined {
   return token;
 }
 
-/** Builds the renderer behind every exposition endpoint. */
-export function createExposition(
-  options: MetricsHandlerOptions = {},
-): (
+/** Renders the exposition for one scrape (the method and token already checked). */
+export type ExpositionRenderer = (
   method: string | undefined,
   headers: IncomingMessage["headers"],
-) => Promise<ExpositionResponse> {
+) => Promise<ExpositionResponse>;
+
+/**
+ * Builds the renderer behind every exposition endpoint. `collect`, when given, replaces the
+ * registry as the source and answers Prometheus text (the cluster primary's aggregate).
+ */
+export function createExposition(
+  options: MetricsHandlerOptions = {},
+  collect?: () => Promise<string>,
+): ExpositionRenderer {
   const token = checkTokenOption(options.token);
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   const registryOf = () => options.registry ?? defaultRegistry();
@@ -85,9 +92,10 @@ export function createExposition(
         };
       }
     }
-    const openMetrics = wantsOpenMetrics(headers.accept);
+    const openMetrics = collect === undefined && wantsOpenMetrics(headers.accept);
     try {
-      const body = await renderRegistry(registryOf(), openMetrics);
+      const body =
+        collect === undefined ? await renderRegistry(registryOf(), openMetrics) : await collect();
       return {
         status: 200,
         headers: {
@@ -114,7 +122,13 @@ export function createExposition(
 export function metricsHandler(
   options: MetricsHandlerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const render = createExposition(options);
+  return serveExposition(createExposition(options));
+}
+
+/** The `(req, res)` handler around a renderer. */
+export function serveExposition(
+  render: ExpositionRenderer,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return function serveMetrics(req, res) {
     markUntracked(req);
     leaveInFlight(res); // a scrape does not count itself in http_requests_in_flight
