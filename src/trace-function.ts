@@ -61,12 +61,34 @@ function activeTracer(): Tracer | undefined {
   );
 }
 
+/** `String(value)`, which throws for `Object.create(null)` and a throwing `toString`. */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * Records what was thrown. Anything may be thrown (`""`, `[]`, a null-prototype object): the
+ * exception event always gets a type, so the SDK never skips it for lack of a message, and a
+ * value that cannot be described never replaces the caller's error with our own.
+ */
 function fail(span: Span, error: unknown): void {
-  span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    message: error instanceof Error ? error.message : String(error),
-  });
+  try {
+    if (error instanceof Error) {
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      return;
+    }
+    const message = safeString(error);
+    span.recordException({ name: error === null ? "null" : typeof error, message });
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+  } catch {
+    // An Error subclass with a throwing getter: keep the status at least.
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
 }
 
 function spanOptions(name: string, options: TraceFunctionOptions, args: unknown[]) {
