@@ -6,7 +6,7 @@
 import { requireNonNegative } from "./errors.js";
 import type { MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
-import type { LabelValues, SeriesBase } from "./series-store.js";
+import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
 import { SeriesStore } from "./series-store.js";
 
 /** One counter series. `inc` is unchecked: internal callers pass valid values. */
@@ -64,7 +64,7 @@ export class Counter<L extends string = string> {
    * Adds `amount` (default 1). Throws a `RangeError` naming the metric for a negative, NaN or
    * infinite amount, and records nothing.
    */
-  inc(labels?: Partial<Record<L, string | number>> | number, amount?: number): void {
+  inc(labels?: LabelArgument<L> | number, amount?: number): void {
     if (typeof labels === "number" || labels === undefined) {
       const value = requireNonNegative(this.name, labels ?? 1);
       this.#store.byObject(undefined).inc(value);

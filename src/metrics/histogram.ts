@@ -6,7 +6,7 @@
 import { requireFiniteNumber } from "./errors.js";
 import type { ExemplarValue, MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
-import type { LabelValues, SeriesBase } from "./series-store.js";
+import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
 import { SeriesStore } from "./series-store.js";
 
 /** One histogram series: per-bucket counts (not cumulative; the last slot is `+Inf`). */
@@ -95,7 +95,7 @@ export class Histogram<L extends string = string> {
    * metric and the value for anything but a finite number (or one the metric rejects), and
    * records nothing.
    */
-  observe(labels: Partial<Record<L, string | number>> | number, value?: number): void {
+  observe(labels: LabelArgument<L> | number, value?: number): void {
     if (typeof labels === "object" && labels !== null) {
       const checked = this.#check(value);
       this.#store.byObject(labels as LabelValues).observe(checked);

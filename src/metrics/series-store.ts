@@ -8,6 +8,14 @@ import { labelError } from "./errors.js";
 /** Label values by label name, as prom-client takes them. */
 export type LabelValues = Record<string, string | number>;
 
+/**
+ * The label object a metric with label names `L` takes; `never` for a metric without labels, so
+ * `inc("1")` on such a metric does not compile (`Partial<Record<never, …>>` would be `{}`).
+ */
+export type LabelArgument<L extends string> = [L] extends [never]
+  ? never
+  : Partial<Record<L, string | number>>;
+
 /** What every series carries: its labels, and whether `reset()` removed it from its metric. */
 export interface SeriesBase {
   readonly labels: Readonly<Record<string, string>>;
