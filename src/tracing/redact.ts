@@ -2,7 +2,7 @@
  * Keeps secrets out of spans. Runs in `onEnd`, before the export processor, so it covers every
  * source of URL attributes at once (http, undici, @fastify/otel, the user's own): userinfo
  * (`user:pass@`) and sensitive query values become `REDACTED`, and a query string never stays in
- * a span name or in `url.path`.
+ * a span name or in `url.path` (nor does the scheme and authority of an absolute-form target).
  */
 import type { Context } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -11,6 +11,8 @@ const REDACTED = "REDACTED";
 const FULL_URL_KEYS = ["url.full", "http.url", "url.original"];
 const QUERY_KEYS = ["url.query"];
 const PATH_KEYS = ["url.path", "http.target"];
+/** `scheme://authority` at the start of an absolute URL (authority includes any userinfo). */
+const ABSOLUTE_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 
 /** Builds the predicate "is this query parameter sensitive" from the configured name suffixes. */
 export function sensitiveParamMatcher(suffixes: readonly string[]): (name: string) => boolean {
@@ -68,12 +70,18 @@ export class RedactingSpanProcessor implements SpanProcessor {
     if (q >= 0) mutable.name = mutable.name.slice(0, q);
     const attrs = mutable.attributes;
     for (const key of PATH_KEYS) {
-      const value = attrs[key];
+      let value = attrs[key];
       if (typeof value !== "string") continue;
+      // An absolute-form request target (`GET http://user:pass@host/a HTTP/1.1`) arrives here
+      // whole; a path attribute keeps the path only, so userinfo never stays in it.
+      const origin = ABSOLUTE_ORIGIN.exec(value);
+      if (origin !== null) value = value.slice(origin[0].length) || "/";
       const at = value.indexOf("?");
-      if (at < 0) continue;
-      attrs[key] = value.slice(0, at);
-      if (attrs["url.query"] === undefined) attrs["url.query"] = value.slice(at + 1);
+      if (at >= 0) {
+        if (attrs["url.query"] === undefined) attrs["url.query"] = value.slice(at + 1);
+        value = value.slice(0, at);
+      }
+      attrs[key] = value;
     }
     const isSensitive = this.isSensitive;
     if (isSensitive === undefined) return;
