@@ -6,6 +6,14 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Type tests (`expectTypeOf`, `@ts-expect-error`) in test/types/*.test-d.ts, checked by tsc in
+    // the same run; test/types/legacy-dialect.test.ts checks the decorator ones under
+    // `experimentalDecorators`.
+    typecheck: {
+      enabled: true,
+      include: ["test/types/**/*.test-d.ts"],
+      tsconfig: "test/types/tsconfig.json",
+    },
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
