@@ -56,7 +56,7 @@ const aggregator = () => sharedSlot("clusterAggregator", () => new AggregatorReg
 export function clusterMetricsHandler(
   options: ClusterMetricsHandlerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  if (!cluster.isPrimary) {
+  if (cluster.isWorker) {
     throw new Error(
       `${PACKAGE_NAME}: clusterMetricsHandler() serves the workers' metrics from the cluster primary; ` +
         "this process is a worker (call enableClusterWorkerMetrics() here instead)",
