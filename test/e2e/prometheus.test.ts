@@ -13,7 +13,8 @@
  *
  * Not answerable here: the panels and alerts that read cAdvisor and kube-state-metrics series
  * (CPU, memory). They are named in CLUSTER_ONLY_* below, skipped with that reason, and covered
- * with series in cAdvisor's shape by `promtool test rules` (test/deploy/promtool.test.ts).
+ * with series in cAdvisor's shape by `promtool test rules` (test/deploy/promtool.test.ts for the
+ * alerts, test/deploy/promql.test.ts for the panels).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -423,7 +424,7 @@ describe("e2e: the Fastify example scraped by a real Prometheus with the shipped
   });
 
   for (const name of [...CLUSTER_ONLY_PANELS, ...CLUSTER_ONLY_ALERTS]) {
-    it.skip(`${name}: needs a cluster (cAdvisor, kube-state-metrics) — covered by promtool tests in test/deploy/promtool.test.ts`, () => {});
+    it.skip(`${name}: needs a cluster (cAdvisor, kube-state-metrics) — covered by promtool tests (test/deploy/promtool.test.ts, promql.test.ts)`, () => {});
   }
 
   it("APIDown fires once the app process is stopped (test copy: for 3s); the app exits 0 on SIGTERM", async () => {
