@@ -70,8 +70,9 @@ export class RedactingSpanProcessor implements SpanProcessor {
     if (q >= 0) mutable.name = mutable.name.slice(0, q);
     const attrs = mutable.attributes;
     for (const key of PATH_KEYS) {
-      let value = attrs[key];
-      if (typeof value !== "string") continue;
+      const raw = attrs[key];
+      if (typeof raw !== "string") continue;
+      let value = raw;
       // An absolute-form request target (`GET http://user:pass@host/a HTTP/1.1`) arrives here
       // whole; a path attribute keeps the path only, so userinfo never stays in it.
       const origin = ABSOLUTE_ORIGIN.exec(value);
