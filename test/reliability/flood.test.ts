@@ -5,6 +5,8 @@
  * and every exposition passes `promtool check metrics`.
  */
 import http from "node:http";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { OTHER_METHOD, UNMATCHED_ENDPOINT } from "../../src/metrics/catalogue.js";
 import { select } from "../support/exposition.js";
@@ -26,6 +28,14 @@ import {
 const STANDARD = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "QUERY"];
 // CONNECT is left out: Node hands it to the server's "connect" event, never to the app.
 const METHODS = http.METHODS.filter((method) => method !== "CONNECT");
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const heapMb = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
 
 let running: TestApp | undefined;
 let captured: ReturnType<typeof captureProcessErrors> | undefined;
@@ -54,6 +64,7 @@ describe.each(APPS)("flood against %s", (_name, start) => {
     const before = await app.scrape();
     const seriesBefore = httpSeries(before);
     expect(requestsTotal(before)).toBe(warmUp.length);
+    const heapBefore = heapMb();
 
     const tasks: Array<() => Promise<number>> = [];
     for (let i = 1; i <= 2000; i++) {
@@ -66,9 +77,12 @@ describe.each(APPS)("flood against %s", (_name, start) => {
     const statuses = await pool(tasks.length, 16, (index) => tasks[index]!());
     expect(statuses.filter((status) => status === 0)).toEqual([]);
 
+    const heapGrowth = heapMb() - heapBefore;
     const after = await app.scrape();
     expect(httpSeries(after)).toEqual(seriesBefore);
     expect(requestsTotal(after)).toBe(warmUp.length + tasks.length);
+    // No per-path or per-id state: what remains after the flood is noise, not series.
+    expect(heapGrowth).toBeLessThan(8);
     const counters = select(after, "http_requests_total");
     expect(new Set(counters.map((s) => s.labels.endpoint))).toEqual(
       new Set(["/claims/:id", UNMATCHED_ENDPOINT]),
@@ -83,7 +97,7 @@ describe.each(APPS)("flood against %s", (_name, start) => {
     expect(await promtoolValid(text)).toEqual([]);
     expect(captured!.errors).toEqual([]);
     console.log(
-      `[flood ${app.name}] ${tasks.length} requests: ${seriesBefore.counter} counter series, ${seriesBefore.histogram} histogram series before and after`,
+      `[flood ${app.name}] ${tasks.length} requests: ${seriesBefore.counter} counter series, ${seriesBefore.histogram} histogram series before and after; heap ${heapGrowth >= 0 ? "+" : ""}${heapGrowth.toFixed(2)} MB`,
     );
   });
 
