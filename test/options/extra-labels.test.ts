@@ -3,6 +3,7 @@ import fastify5 from "fastify";
 import { Registry } from "prom-client";
 import { metricsMiddleware } from "../../src/express.js";
 import { metricsPlugin } from "../../src/fastify.js";
+import { getMetrics } from "../../src/metrics/crisislen-metrics.js";
 import { resetLogRateLimit } from "../../src/logger.js";
 import { select, valueOf } from "../support/exposition.js";
 import { captureLogs, closeAll, FRAMEWORKS, send, startApp } from "./support.js";
@@ -208,5 +209,18 @@ describe("extraLabels – validation at setup", () => {
     expect(() =>
       metricsMiddleware({ registry, extraLabels: { tenant: () => "b" }, defaultMetrics: false }),
     ).not.toThrow();
+  });
+
+  it("lets a plain getMetrics() reuse the metrics with their extra labels", () => {
+    const registry = new Registry();
+    const middlewareMetrics = getMetrics({ registry, extraLabelNames: ["tenant"] });
+    metricsMiddleware({ registry, extraLabels: { tenant: () => "a" }, defaultMetrics: false });
+    expect(getMetrics({ registry }).httpRequests).toBe(middlewareMetrics.httpRequests);
+    expect(getMetrics({ registry }).httpRequests.labelNames).toEqual([
+      "method",
+      "endpoint",
+      "status",
+      "tenant",
+    ]);
   });
 });
