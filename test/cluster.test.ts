@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterMetricsHandler, enableClusterWorkerMetrics } from "../src/cluster.js";
 import { parseExposition, select, valueOf } from "./support/exposition.js";
 import type { Sample } from "./support/exposition.js";
-import { request } from "./support/http-client.js";
+import { createServer } from "node:http";
+import { close, listen, request } from "./support/http-client.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Inside node_modules, so the bundle's external imports (prom-client, fastify, express) resolve.
@@ -122,5 +123,30 @@ describe("cluster – a primary serving two workers' metrics", () => {
     expect(() => clusterMetricsHandler({ token: "" })).toThrow(
       "@crisislen/observability: token must be a non-empty string",
     );
+  });
+});
+
+describe("clusterMetricsHandler – in a primary without workers", () => {
+  it("answers an empty exposition, 405 to other methods, 401 without the token", async () => {
+    const open = createServer(clusterMetricsHandler());
+    const guarded = createServer(clusterMetricsHandler({ token: "s3cret" }));
+    try {
+      const port = await listen(open);
+      const empty = await request(port, "/metrics");
+      expect([empty.status, empty.body, empty.headers["content-type"]]).toEqual([
+        200,
+        "",
+        "text/plain; version=0.0.4; charset=utf-8",
+      ]);
+      expect((await request(port, "/metrics", { method: "POST" })).status).toBe(405);
+      const guardedPort = await listen(guarded);
+      expect((await request(guardedPort, "/metrics")).status).toBe(401);
+      const authorized = await request(guardedPort, "/metrics", {
+        headers: { authorization: "Bearer s3cret" },
+      });
+      expect(authorized.status).toBe(200);
+    } finally {
+      await Promise.all([close(open), close(guarded)]);
+    }
   });
 });
