@@ -63,25 +63,33 @@ export function metricsMiddleware(options: ExpressMetricsOptions = {}): ExpressM
     extraLabels: resolved.extraLabels,
     inFlightLabels: ["method"],
   });
-  const endpointOf = endpointResolver(options.skip, tracking.isExcludedEndpoint);
+  // The app this middleware is mounted on, read from the first request: route templates are
+  // looked up from its router tree, which also reaches sub-apps mounted on nested routers.
+  const mount: MountedOn = {};
+  const endpointOf = endpointResolver(options.skip, tracking.isExcludedEndpoint, mount);
   if (tracking.begin === undefined && tracking.excludedMethods === undefined) {
-    return plainMiddleware(tracking, endpointOf);
+    return plainMiddleware(tracking, endpointOf, mount);
   }
-  return middlewareWithOptions(tracking, endpointOf);
+  return middlewareWithOptions(tracking, endpointOf, mount);
+}
+
+interface MountedOn {
+  app?: unknown;
 }
 
 /** The route template once the response is done, or `undefined` when the request is left out. */
 function endpointResolver(
   skip: ExpressMetricsOptions["skip"],
   isExcludedEndpoint: HttpTracking["isExcludedEndpoint"],
+  mount: MountedOn,
 ): EndpointResolver {
   const route: EndpointResolver =
     isExcludedEndpoint === undefined
       ? function routeOf(req) {
-          return expressRouteTemplate(req) ?? UNMATCHED_ENDPOINT;
+          return expressRouteTemplate(req, mount.app) ?? UNMATCHED_ENDPOINT;
         }
       : function includedRouteOf(req) {
-          const endpoint = expressRouteTemplate(req) ?? UNMATCHED_ENDPOINT;
+          const endpoint = expressRouteTemplate(req, mount.app) ?? UNMATCHED_ENDPOINT;
           return isExcludedEndpoint(endpoint) ? undefined : endpoint;
         };
   if (skip === undefined) return route;
@@ -95,10 +103,15 @@ function endpointResolver(
   };
 }
 
-function plainMiddleware(tracking: HttpTracking, endpointOf: EndpointResolver): ExpressMiddleware {
+function plainMiddleware(
+  tracking: HttpTracking,
+  endpointOf: EndpointResolver,
+  mount: MountedOn,
+): ExpressMiddleware {
   const recorder = tracking.recorder;
   return function recordRequestMetrics(req, res, next) {
     try {
+      if (mount.app === undefined) mount.app = (req as { app?: unknown }).app;
       trackResponse(req, res, recorder, endpointOf);
     } catch {
       // Metrics never break the request path.
@@ -110,10 +123,12 @@ function plainMiddleware(tracking: HttpTracking, endpointOf: EndpointResolver): 
 function middlewareWithOptions(
   tracking: HttpTracking,
   endpointOf: EndpointResolver,
+  mount: MountedOn,
 ): ExpressMiddleware {
   const { recorder, begin, excludedMethods } = tracking;
   return function recordRequestMetricsWithOptions(req, res, next) {
     try {
+      if (mount.app === undefined) mount.app = (req as { app?: unknown }).app;
       if (
         excludedMethods?.has(req.method ?? "") !== true &&
         trackResponse(req, res, recorder, endpointOf)

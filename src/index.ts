@@ -18,6 +18,14 @@ export {
   RISK_SCORE,
   UNMATCHED_ENDPOINT,
   OTHER_METHOD,
+  HTTP_REQUESTS_IN_FLIGHT,
+  HTTP_REQUEST_SIZE_BYTES,
+  HTTP_RESPONSE_SIZE_BYTES,
+  HTTP_REQUEST_DURATION_SUMMARY_SECONDS,
+  DEFAULT_SIZE_BUCKETS,
+  DEFAULT_SUMMARY_PERCENTILES,
+  OTHER_LABEL_VALUE,
+  ERROR_LABEL_VALUE,
 } from "./metrics/catalogue.js";
 export type { Counter } from "./metrics/counter.js";
 export type { Gauge } from "./metrics/gauge.js";
@@ -28,6 +36,13 @@ export { metricsPlugin } from "./fastify.js";
 export type { FastifyMetricsOptions } from "./fastify.js";
 export { metricsMiddleware } from "./express.js";
 export type { ExpressMetricsOptions, ExpressMiddleware } from "./express.js";
+export type {
+  HttpMetricsOptions,
+  DurationSummaryOptions,
+  ExtraLabelFunction,
+} from "./http/options.js";
+export { clusterMetricsHandler, enableClusterWorkerMetrics } from "./cluster.js";
+export type { ClusterMetricsHandlerOptions, ClusterWorkerMetricsOptions } from "./cluster.js";
 export { metricsHandler } from "./http/exposition.js";
 export type { MetricsHandlerOptions } from "./http/exposition.js";
 
@@ -53,7 +68,12 @@ export type { HealthPluginOptions } from "./health/fastify.js";
 export { healthHandler } from "./health/handler.js";
 export type { HealthHandler } from "./health/handler.js";
 export type { HealthOptions } from "./health/options.js";
-export type { ReadinessCheck, ReadinessCheckDefinition, ReadinessReport, CheckResult } from "./health/checks.js";
+export type {
+  ReadinessCheck,
+  ReadinessCheckDefinition,
+  ReadinessReport,
+  CheckResult,
+} from "./health/checks.js";
 export { createReadinessState, readinessOf } from "./health/readiness-state.js";
 export type { ReadinessState } from "./health/readiness-state.js";
 export { enableGracefulShutdown } from "./shutdown/graceful-shutdown.js";

@@ -49,7 +49,7 @@ describe("startMetricsServer", () => {
   it("serves the same series as the in-app Fastify route, in both formats", async () => {
     const registry = new Registry();
     const app = Fastify();
-    await app.register(metricsPlugin, { registry });
+    await app.register(metricsPlugin, { registry, defaultMetrics: false });
     app.get("/claims/:id", async () => "claim");
     await app.listen({ port: 0, host: "127.0.0.1" });
     const appPort = (app.server.address() as AddressInfo).port;
@@ -73,7 +73,7 @@ describe("startMetricsServer", () => {
   it("serves the same series as the in-app Express route, and the default registry by default", async () => {
     const registry = new Registry();
     const app = express();
-    app.use(metricsMiddleware({ registry }));
+    app.use(metricsMiddleware({ registry, defaultMetrics: false }));
     app.get("/metrics", metricsHandler({ registry }));
     app.get("/claims/:id", (_req, res) => void res.send("claim"));
     const appServer = createServer(app);

@@ -6,7 +6,17 @@
  * up calls (and memory) one probe at a time.
  */
 import { performance } from "node:perf_hooks";
+import { context, createContextKey } from "@opentelemetry/api";
 import { PACKAGE_NAME, warnOnce } from "../logger.js";
+
+// The key @opentelemetry/core's suppressTracing() sets (createContextKey uses Symbol.for), so
+// instrumentations skip the database ping or `fetch` a check makes: otherwise every probe, every
+// few seconds, would add a one-span trace to Jaeger.
+const SUPPRESS_TRACING = createContextKey("OpenTelemetry SDK Context Key SUPPRESS_TRACING");
+
+function withoutTracing<T>(run: () => T): T {
+  return context.with(context.active().setValue(SUPPRESS_TRACING, true), run);
+}
 
 /**
  * A readiness check. Return (or resolve) `false` or throw to report "not ready"; anything else,
@@ -138,7 +148,7 @@ export class CheckRunner {
     };
     try {
       // Promise.resolve adopts any thenable; a synchronous throw is caught below.
-      Promise.resolve(this.check(controller.signal)).then(onValue, onError);
+      Promise.resolve(withoutTracing(() => this.check(controller.signal))).then(onValue, onError);
     } catch (cause) {
       onError(cause);
     }

@@ -27,6 +27,42 @@ export interface MetricsHandlerOptions {
    * @default undefined (no guard)
    */
   token?: string;
+  /**
+   * Longest a scrape waits for the registry's collectors (a user's `collect()` may await I/O).
+   * Past it the scrape answers 503 and the hang is logged once a minute, instead of every
+   * scrape hanging until the scraper gives up.
+   * @default 5000
+   */
+  collectTimeoutMs?: number;
+}
+
+/** Default of {@link MetricsHandlerOptions.collectTimeoutMs}. */
+export const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
+
+class CollectTimeout extends Error {}
+
+/** Resolves like `work`, or rejects with a `CollectTimeout` after `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new CollectTimeout(`collectors did not finish within ${ms} ms`)),
+      ms,
+    );
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Validates the `collectTimeoutMs` option once, at setup. */
+function checkCollectTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_COLLECT_TIMEOUT_MS;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 300_000) {
+    throw new RangeError(
+      `${PACKAGE_NAME}: collectTimeoutMs must be an integer between 1 and 300000, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 /** A rendered response, framework-neutral. */
@@ -68,6 +104,7 @@ export function createExposition(
   const token = checkTokenOption(options.token);
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   const registryOf = () => options.registry ?? defaultRegistry();
+  const collectTimeoutMs = checkCollectTimeout(options.collectTimeoutMs);
 
   return async function renderExposition(method, headers) {
     if (method !== "GET" && method !== "HEAD") {
@@ -94,8 +131,10 @@ export function createExposition(
     }
     const openMetrics = collect === undefined && wantsOpenMetrics(headers.accept);
     try {
-      const body =
-        collect === undefined ? await renderRegistry(registryOf(), openMetrics) : await collect();
+      const body = await within(
+        collect === undefined ? renderRegistry(registryOf(), openMetrics) : collect(),
+        collectTimeoutMs,
+      );
       return {
         status: 200,
         headers: {
@@ -105,6 +144,17 @@ export function createExposition(
         body,
       };
     } catch (error) {
+      if (error instanceof CollectTimeout) {
+        errorOnce(
+          "exposition:timeout",
+          `${error.message}; answering 503 (a collect() never settled?)`,
+        );
+        return {
+          status: 503,
+          headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
+          body: "metrics collection timed out\n",
+        };
+      }
       errorOnce("exposition", "collecting metrics failed; answering 500", error);
       return {
         status: 500,

@@ -108,17 +108,29 @@ function collect(
         prefixMatcher: prefixMatcher(prefix),
       });
       into.set(layer.route, list);
-    } else if (
-      Array.isArray(layer.handle?.stack) &&
-      layer.handle.stack !== (layer.route as ExpressRoute | undefined)?.stack
-    ) {
-      collect(
-        layer.handle.stack,
-        join(prefix, mountPath(layer)).replace(/^\/$/, ""),
-        into,
-        depth + 1,
-      );
+    } else {
+      // A nested router keeps its layers in `stack`; a sub-app given to `router.use()` is the
+      // app function itself, with its router under `_router` (4) or `router` (5).
+      const nested = Array.isArray(layer.handle?.stack)
+        ? layer.handle.stack
+        : subAppStack(layer.handle);
+      if (nested !== undefined) {
+        collect(nested, join(prefix, mountPath(layer)).replace(/^\/$/, ""), into, depth + 1);
+      }
     }
+  }
+}
+
+/** The router stack of `handle` when it is an Express app, else `undefined`. */
+function subAppStack(handle: unknown): ExpressLayer[] | undefined {
+  if (typeof handle !== "function") return undefined;
+  const app = handle as unknown as ExpressApp & { handle?: unknown; set?: unknown };
+  if (typeof app.handle !== "function" || typeof app.set !== "function") return undefined;
+  try {
+    // `_router` first: Express 4 throws on reading `app.router`.
+    return (app._router ?? app.router)?.stack;
+  } catch {
+    return undefined;
   }
 }
 
@@ -151,12 +163,21 @@ function candidatesFor(app: ExpressApp, route: ExpressRoute): Candidate[] | unde
  * `__unmatched__`). When one router is mounted at several prefixes, the prefix whose template
  * matches `req.baseUrl` wins.
  */
-export function expressRouteTemplate(req: IncomingMessage): string | undefined {
+export function expressRouteTemplate(
+  req: IncomingMessage,
+  mountedOn?: unknown,
+): string | undefined {
   const request = req as ExpressRequest;
   const route = request.route;
   if (route === undefined || route === null) return undefined;
-  const app = request.app;
-  const candidates = app === undefined ? undefined : candidatesFor(app, route);
+  // The app the middleware is mounted on sees every router below it; the request's own app
+  // (a sub-app mounted with `app.use(path, subApp)`) knows its prefix through `parent`.
+  let candidates: Candidate[] | undefined;
+  for (const app of [mountedOn as ExpressApp | undefined, request.app]) {
+    if (app === undefined) continue;
+    candidates = candidatesFor(app, route);
+    if (candidates !== undefined && candidates.length > 0) break;
+  }
   if (candidates === undefined || candidates.length === 0) return pathText(route.path) || undefined;
   if (candidates.length === 1) return (candidates[0] as Candidate).template;
   const baseUrl = request.baseUrl ?? "";

@@ -80,12 +80,18 @@ export function connectInstrumentations(provider: TracerProvider): void {
  */
 export function rehookLoadedModules(): void {
   const { createRequire } = packageRequire()("node:module") as typeof NodeModule;
-  const fromApp = createRequire(`${process.cwd()}/noop.js`);
-  for (const name of ["http", "https", "express"]) {
-    try {
-      fromApp(name);
-    } catch {
-      // not installed in the application: nothing to patch
+  // From the working directory and from the entry script: an app started from another folder
+  // (`node /srv/app/server.js`) resolves its express from the script's location.
+  const bases = [`${process.cwd()}/noop.js`];
+  if (process.argv[1] !== undefined) bases.push(process.argv[1]);
+  for (const base of bases) {
+    const fromApp = createRequire(base);
+    for (const name of ["http", "https", "express"]) {
+      try {
+        fromApp(name);
+      } catch {
+        // not installed where this base resolves: nothing to patch from here
+      }
     }
   }
 }

@@ -15,6 +15,7 @@ import { connectInstrumentations } from "./instrumentations.js";
 import { loadSdk } from "./load.js";
 import type { TracingHandle } from "./options.js";
 import { RedactingSpanProcessor } from "./redact.js";
+import { ServerStatusSpanProcessor } from "./server-status.js";
 import { buildResource } from "./resource.js";
 import { buildSampler } from "./sampler.js";
 import { tracingState } from "./state.js";
@@ -71,6 +72,7 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
   const drops = createDropCounter();
   const processors: SpanProcessor[] = [
     new RedactingSpanProcessor(config.redactQueryParams),
+    new ServerStatusSpanProcessor(),
     ...config.spanProcessors,
   ];
   if (exporter !== undefined) {

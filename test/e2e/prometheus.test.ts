@@ -146,8 +146,8 @@ beforeAll(async () => {
     pod: "crisislen-api-7d9f8b6c5-e2e00",
     container: "api",
   });
-  // Without honorLabels the target label `endpoint` (the port name) replaces the app's route label,
-  // which Prometheus then keeps as exported_endpoint (see the KNOWN BUG test below).
+  // Without honorLabels the target label `endpoint` (the port name) would replace the app's route
+  // label, which Prometheus then keeps as exported_endpoint.
   routeLabel = scrapeJob.honorLabels ? "endpoint" : "exported_endpoint";
   prometheus = await Prometheus.start({
     dir: workDir,
@@ -297,27 +297,20 @@ describe("e2e: the Fastify example scraped by a real Prometheus with the shipped
       });
     });
 
-    // KNOWN BUG in deploy/: the Prometheus Operator gives every target of a ServiceMonitor endpoint
-    // the label endpoint="<port name>" ("metrics"); without `honorLabels: true` that replaces the
-    // SDK's `endpoint` (route template) label on every series, which survives only as
-    // exported_endpoint. The dashboard and alerts do not filter on it, but every user query by
-    // route does. Fix: `honorLabels: true` on the endpoint in deploy/monitoring/prometheus/
-    // servicemonitor.yaml and the chart's template. Once fixed this fails: turn `it.fails` into `it`.
-    it.fails(
-      "KNOWN BUG: the app's `endpoint` label is overwritten by the ServiceMonitor's target label (needs honorLabels: true)",
-      async () => {
-        const routes = await prometheus.query(
-          `count by (endpoint) (http_requests_total{${SELECTOR}})`,
-          at,
-        );
-        expect(routes.map(({ metric }) => metric.endpoint).sort()).toEqual([
-          "/claims",
-          "/claims/:id",
-          "/claims/:id/process",
-          "/claims/:id/report",
-        ]);
-      },
-    );
+    // The Prometheus Operator gives every target of a ServiceMonitor endpoint the label
+    // endpoint="<port name>"; `honorLabels: true` in deploy/ keeps the SDK's route label instead.
+    it("keeps the app's `endpoint` label (the ServiceMonitor honours the target's labels)", async () => {
+      const routes = await prometheus.query(
+        `count by (endpoint) (http_requests_total{${SELECTOR}})`,
+        at,
+      );
+      expect(routes.map(({ metric }) => metric.endpoint).sort()).toEqual([
+        "/claims",
+        "/claims/:id",
+        "/claims/:id/process",
+        "/claims/:id/report",
+      ]);
+    });
 
     it("Request rate by method and status: one series per method and status; rate × window = requests sent, within Prometheus's extrapolation", async () => {
       checkedPanels.add("Request rate by method and status");

@@ -197,13 +197,9 @@ describe.each([
   ["Express 5", express5],
   ["Express 4", express4 as unknown as ExpressLike],
 ])("expressRouteTemplate, found by the property above (%s)", (_name, express) => {
-  // BUG (src/http/express-route.ts, collect() and appPrefix()): a sub-app mounted on a Router
-  // (not on an app) loses every mount prefix. Express sets `mountpath`/`parent` only when an
-  // *app* mounts a sub-app, and collect() does not descend into a sub-app found in a router's
-  // stack (its layers are under `handle.router.stack` / `handle._router.stack`, not
-  // `handle.stack`). Input: app.use("/m1", router); router.use("/m2", subApp);
-  // subApp.get("/r3"); GET /m1/m2/r3. Expected endpoint "/m1/m2/r3", actual "/r3".
-  it.fails("keeps the mount prefixes of a sub-app mounted on a Router", async () => {
+  // Express sets `mountpath`/`parent` only when an *app* mounts a sub-app; a sub-app mounted on a
+  // Router is found by walking the mounting app's router tree.
+  it("keeps the mount prefixes of a sub-app mounted on a Router", async () => {
     const registry = new Registry();
     const app = express();
     app.use(metricsMiddleware({ registry }));

@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { metricsMiddleware, type ExpressMetricsOptions } from "../../src/express.js";
 import { metricsPlugin, type FastifyMetricsOptions } from "../../src/fastify.js";
-import { metricsHandler } from "../../src/http/exposition.js";
+import { metricsHandler, type MetricsHandlerOptions } from "../../src/http/exposition.js";
 import { resetLogRateLimit, setLogger } from "../../src/logger.js";
 import { toolPath } from "../deploy/support/tools.js";
 import { parseExposition, select, type Sample } from "../support/exposition.js";
@@ -115,11 +115,12 @@ export async function startFastify(
 export async function startExpress(
   options: ExpressMetricsOptions = {},
   setup?: (app: express.Express) => void,
+  handlerOptions: Omit<MetricsHandlerOptions, "registry"> = {},
 ): Promise<TestApp & { server: Server }> {
   const registry = options.registry ?? new Registry();
   const app = express();
   app.use(metricsMiddleware({ registry, ...options }));
-  app.get("/metrics", metricsHandler({ registry }));
+  app.get("/metrics", metricsHandler({ registry, ...handlerOptions }));
   app.get("/claims/:id", (req, res) => void res.json({ id: req.params.id }));
   app.get("/slow", (_req, res) => void setTimeout(() => res.send("late"), 150));
   app.get("/stream", (_req, res) => {

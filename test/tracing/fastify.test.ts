@@ -148,6 +148,20 @@ describe("instrumentApp(fastify)", () => {
     expect(span!.attributes["http.response.status_code"]).toBe(500);
   });
 
+  it("leaves the server span's status unset for a 4xx thrown on purpose (the client's error)", async () => {
+    const { app, exporter, handle } = await start();
+    app.get("/claims/:id", async () => {
+      throw Object.assign(new Error("claim not found"), { statusCode: 404 });
+    });
+    const res = await app.inject({ url: "/claims/9" });
+    expect(res.statusCode).toBe(404);
+    await handle.forceFlush();
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.name).toBe("GET /claims/:id");
+    expect(span!.status).toEqual({ code: 0 });
+    expect(span!.attributes["http.response.status_code"]).toBe(404);
+  });
+
   it("warns when routes were defined before instrumentApp", async () => {
     const warnings = captureWarnings();
     try {
