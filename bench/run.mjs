@@ -123,7 +123,8 @@ for (let round = 1; round <= Number(args.rounds); round++) {
     const result = await runLoad(server.pid);
     let recorded;
     const traced = mode === "fastify-traced" || mode === "fastify-otel";
-    if (!mode.endsWith("-bare") && !traced) {
+    const records = !mode.endsWith("-bare") && !mode.endsWith("-noop") && !traced;
+    if (records) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       recorded = recordedRequests((await get("/metrics")).body);
     }
@@ -149,13 +150,16 @@ const median = (values) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
+// Rounds are interleaved, so each configuration is compared with its bare framework of the same
+// round (paired), and the median over rounds is reported: robust to a round the shared machine
+// slowed down as a whole.
 const summary = modes.map((mode) => {
   const mine = runs.filter((run) => run.mode === mode);
-  const bare = runs.filter((run) => run.mode === `${mode.split("-")[0]}-bare`);
-  const rps = median(mine.map((run) => run.rps));
-  const cpu = median(mine.map((run) => run.cpuMicrosPerRequest));
-  const bareRps = bare.length ? median(bare.map((run) => run.rps)) : NaN;
-  const bareCpu = bare.length ? median(bare.map((run) => run.cpuMicrosPerRequest)) : NaN;
+  const bareOf = (run) =>
+    runs.find((other) => other.round === run.round && other.mode === `${mode.split("-")[0]}-bare`);
+  const paired = mine
+    .map((run) => ({ run, bare: bareOf(run) }))
+    .filter((pair) => pair.bare !== undefined);
   const recordedOk = mine.every(
     (run) =>
       run.recorded === undefined ||
@@ -163,10 +167,18 @@ const summary = modes.map((mode) => {
   );
   return {
     mode,
-    rps: Math.round(rps),
-    ratio: Number((rps / bareRps).toFixed(3)),
-    cpuMicrosPerRequest: Number(cpu.toFixed(2)),
-    extraMicros: Number((cpu - bareCpu).toFixed(2)),
+    rps: Math.round(median(mine.map((run) => run.rps))),
+    ratio: paired.length
+      ? Number(median(paired.map(({ run, bare }) => run.rps / bare.rps)).toFixed(3))
+      : NaN,
+    cpuMicrosPerRequest: Number(median(mine.map((run) => run.cpuMicrosPerRequest)).toFixed(2)),
+    extraMicros: paired.length
+      ? Number(
+          median(
+            paired.map(({ run, bare }) => run.cpuMicrosPerRequest - bare.cpuMicrosPerRequest),
+          ).toFixed(2),
+        )
+      : NaN,
     p99: median(mine.map((run) => run.p99)),
     errors: mine.reduce((sum, run) => sum + run.errors, 0),
     everyRequestRecorded: mine[0].recorded === undefined ? "–" : recordedOk,

@@ -128,6 +128,19 @@ const modes = {
       app.get("/metrics", metricsHandler());
     });
   },
+  // Reference points: what any middleware costs in Express, and ours without process metrics.
+  "express-noop": () => expressServer((app) => app.use((_req, _res, next) => next())),
+  "express-ours-lean": async () => {
+    const { metricsMiddleware, metricsHandler } = await import("../dist/index.js");
+    return expressServer((app) => {
+      app.use(metricsMiddleware({ defaultMetrics: false }));
+      app.get("/metrics", metricsHandler());
+    });
+  },
+  "fastify-ours-lean": async () => {
+    const { metricsPlugin } = await import("../dist/index.js");
+    return fastifyServer((app) => app.register(metricsPlugin, { defaultMetrics: false }));
+  },
   "express-prom-bundle": () =>
     expressServer((app) => {
       app.use(

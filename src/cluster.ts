@@ -8,11 +8,11 @@
 import cluster from "node:cluster";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AggregatorRegistry } from "prom-client";
-import type { Registry } from "prom-client";
 import { sharedSlot } from "./global-state.js";
 import { checkTokenOption, createExposition, serveExposition } from "./http/exposition.js";
 import { PACKAGE_NAME } from "./logger.js";
 import { defaultRegistry } from "./metrics/registry.js";
+import type { AnyRegistry } from "./metrics/registry.js";
 
 /** Options of {@link clusterMetricsHandler}. */
 export interface ClusterMetricsHandlerOptions {
@@ -29,7 +29,7 @@ export interface ClusterWorkerMetricsOptions {
    * Registries whose metrics this worker reports to the primary.
    * @default [the process-wide default registry]
    */
-  registries?: readonly Registry[];
+  registries?: readonly AnyRegistry[];
 }
 
 /**

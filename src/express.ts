@@ -3,7 +3,6 @@
  * Express 4 and 5. Add it before the routes: `app.use(metricsMiddleware())`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Registry } from "prom-client";
 import { expressRouteTemplate } from "./http/express-route.js";
 import type { HttpMetricsOptions, ResolvedHttpOptions } from "./http/options.js";
 import { resolveHttpOptions } from "./http/options.js";
@@ -13,6 +12,7 @@ import type { EndpointResolver } from "./http/track-response.js";
 import { trackResponse } from "./http/track-response.js";
 import { warnOnce, PACKAGE_NAME } from "./logger.js";
 import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
+import type { AnyRegistry } from "./metrics/registry.js";
 
 /**
  * Options of {@link metricsMiddleware}. The request-metric options (extra labels, exclusions,
@@ -23,7 +23,7 @@ import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
  */
 export interface ExpressMetricsOptions extends HttpMetricsOptions<IncomingMessage, ServerResponse> {
   /** Registry the metrics live in. @default the process-wide default registry */
-  registry?: Registry;
+  registry?: AnyRegistry;
   /**
    * Buckets of `http_request_duration_seconds` in seconds: finite, positive, increasing.
    * @default [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]

@@ -11,7 +11,6 @@ import type {
   onRequestHookHandler,
 } from "fastify";
 import fp from "fastify-plugin";
-import type { Registry } from "prom-client";
 import { UNMATCHED_ENDPOINT } from "./metrics/catalogue.js";
 import type { RawLabelFunction } from "./http/extra-labels.js";
 import { checkTokenOption, createExposition } from "./http/exposition.js";
@@ -23,6 +22,7 @@ import { createHttpTracking } from "./http/setup.js";
 import { trackResponse } from "./http/track-response.js";
 import { markUntracked } from "./http/untracked.js";
 import { PACKAGE_NAME } from "./logger.js";
+import type { AnyRegistry } from "./metrics/registry.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -38,7 +38,7 @@ declare module "fastify" {
  */
 export interface FastifyMetricsOptions extends HttpMetricsOptions<FastifyRequest, FastifyReply> {
   /** Registry the metrics live in and the route exposes. @default the process-wide default registry */
-  registry?: Registry;
+  registry?: AnyRegistry;
   /**
    * Path of the exposition route, or `false` for none (serve it elsewhere, e.g. the separate
    * metrics listener).
@@ -50,6 +50,11 @@ export interface FastifyMetricsOptions extends HttpMetricsOptions<FastifyRequest
    * @default undefined (no guard)
    */
   token?: string;
+  /**
+   * Longest a scrape waits for the registry's collectors before answering 503.
+   * @default 5000
+   */
+  collectTimeoutMs?: number;
   /**
    * Buckets of `http_request_duration_seconds` in seconds: finite, positive, increasing.
    * @default [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -118,6 +123,9 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
     const render = createExposition({
       ...(options.registry === undefined ? {} : { registry: options.registry }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.collectTimeoutMs === undefined
+        ? {}
+        : { collectTimeoutMs: options.collectTimeoutMs }),
     });
     fastify.route({
       method: ["GET", "HEAD"],

@@ -27,9 +27,18 @@ export {
   OTHER_LABEL_VALUE,
   ERROR_LABEL_VALUE,
 } from "./metrics/catalogue.js";
-export type { Counter } from "./metrics/counter.js";
+export type { Counter, CounterSeries } from "./metrics/counter.js";
+export type { HttpRequestLabel, HttpDurationLabel } from "./metrics/catalogue.js";
+export type { LabelArgument, LabelValues } from "./metrics/series-store.js";
+export type {
+  MetricShape,
+  MetricSnapshot,
+  SampleValue,
+  ExemplarValue,
+} from "./metrics/metric-object.js";
+export type { AnyRegistry } from "./metrics/registry.js";
 export type { Gauge } from "./metrics/gauge.js";
-export type { Histogram } from "./metrics/histogram.js";
+export type { Histogram, HistogramSeries } from "./metrics/histogram.js";
 
 // HTTP integrations
 export { metricsPlugin } from "./fastify.js";
@@ -60,7 +69,7 @@ export type {
   BatchOptions,
 } from "./tracing/options.js";
 export { traceFunction } from "./trace-function.js";
-export type { TraceFunctionOptions, TraceDecorator } from "./trace-function.js";
+export type { TraceFunctionOptions, TraceDecorator, AnyFunction } from "./trace-function.js";
 
 // Kubernetes runtime: health, graceful shutdown, the separate metrics listener
 export { healthPlugin } from "./health/fastify.js";
@@ -77,7 +86,11 @@ export type {
 export { createReadinessState, readinessOf } from "./health/readiness-state.js";
 export type { ReadinessState } from "./health/readiness-state.js";
 export { enableGracefulShutdown } from "./shutdown/graceful-shutdown.js";
-export type { GracefulShutdown, ShutdownTarget } from "./shutdown/graceful-shutdown.js";
+export type {
+  GracefulShutdown,
+  ShutdownTarget,
+  FastifyLike as ShutdownFastifyLike,
+} from "./shutdown/graceful-shutdown.js";
 export type { GracefulShutdownOptions } from "./shutdown/options.js";
 export { startMetricsServer } from "./metrics-server.js";
 export type { MetricsServerOptions } from "./metrics-server.js";

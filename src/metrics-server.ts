@@ -5,11 +5,11 @@
  */
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import type { Registry } from "prom-client";
-import { metricsHandler } from "./http/exposition.js";
+import { metricsHandler, type MetricsHandlerOptions } from "./http/exposition.js";
 import { markUntracked } from "./http/untracked.js";
 import { PACKAGE_NAME } from "./logger.js";
 import { envInteger, envString } from "./shutdown/env.js";
+import type { AnyRegistry } from "./metrics/registry.js";
 
 /** Options of {@link startMetricsServer}. */
 export interface MetricsServerOptions {
@@ -34,12 +34,17 @@ export interface MetricsServerOptions {
    * Registry to expose.
    * @default the process-wide default registry (the one `metricsPlugin` and `metricsMiddleware` record into)
    */
-  registry?: Registry;
+  registry?: AnyRegistry;
   /**
    * When set, scrapes must send `Authorization: Bearer <token>`; others get 401.
    * @default undefined (no guard)
    */
   token?: string;
+  /**
+   * Longest a scrape waits for the registry's collectors before answering 503.
+   * @default 5000
+   */
+  collectTimeoutMs?: number;
 }
 
 const DEFAULT_PORT = 9464;
@@ -76,9 +81,11 @@ export function startMetricsServer(options: MetricsServerOptions = {}): Promise<
       `${PACKAGE_NAME}: path must be a path starting with "/", got ${JSON.stringify(path)}`,
     );
   }
-  const handlerOptions: { registry?: Registry; token?: string } = {};
+  const handlerOptions: MetricsHandlerOptions = {};
   if (options.registry !== undefined) handlerOptions.registry = options.registry;
   if (options.token !== undefined) handlerOptions.token = options.token;
+  if (options.collectTimeoutMs !== undefined)
+    handlerOptions.collectTimeoutMs = options.collectTimeoutMs;
   const serveMetrics = metricsHandler(handlerOptions);
 
   const server = createServer(function metricsListener(req, res) {

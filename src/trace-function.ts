@@ -21,7 +21,7 @@ import {
 import { warnOnce } from "./logger.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
+export type AnyFunction = (this: any, ...args: any[]) => any;
 
 /** Options of {@link traceFunction}. */
 export interface TraceFunctionOptions {
@@ -48,7 +48,7 @@ export interface TraceDecorator {
     descriptor: PropertyDescriptor,
   ): PropertyDescriptor;
   /** Plain function wrapper. */
-  <F extends AnyFunction>(fn: F): F;
+  <F extends AnyFunction>(fn: F, context?: undefined): F;
 }
 
 const TRACER_NAME = "@crisislen/observability";

@@ -1,22 +1,18 @@
 /**
  * The exemplar of a request: the trace and span ids of its server span, which the tracing
- * setup stores on the raw request (see ../tracing/active-span.ts for why the active context
+ * setup records for the raw request (../server-spans.ts) (see ../tracing/active-span.ts for why the active context
  * cannot be used at response end). Read without importing OpenTelemetry, so the metrics core
  * stays free of it and costs one property read per request when tracing is off.
  */
 import type { IncomingMessage } from "node:http";
+import { serverSpanOf } from "../server-spans.js";
 import type { ExemplarLabels } from "./request-recorder.js";
 
-const SERVER_SPAN = Symbol.for("@crisislen/observability:server-span");
 const SAMPLED = 0x1;
-
-interface SpanLike {
-  spanContext(): { traceId: string; spanId: string; traceFlags: number };
-}
 
 /** `{ trace_id, span_id }` of `req`'s sampled server span, or `undefined`. */
 export function requestExemplar(req: IncomingMessage): ExemplarLabels | undefined {
-  const span = (req as unknown as Record<symbol, SpanLike | undefined>)[SERVER_SPAN];
+  const span = serverSpanOf(req);
   if (span === undefined) return undefined;
   const { traceId, spanId, traceFlags } = span.spanContext();
   if ((traceFlags & SAMPLED) === 0) return undefined;

@@ -6,7 +6,6 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Registry } from "prom-client";
 import { errorOnce, PACKAGE_NAME } from "../logger.js";
 import { defaultRegistry } from "../metrics/registry.js";
 import {
@@ -17,11 +16,12 @@ import {
 } from "./serialize.js";
 import { leaveInFlight } from "./in-flight.js";
 import { markUntracked } from "./untracked.js";
+import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Options of {@link metricsHandler}. */
 export interface MetricsHandlerOptions {
   /** Registry to expose. @default the process-wide default registry */
-  registry?: Registry;
+  registry?: AnyRegistry;
   /**
    * When set, requests must send `Authorization: Bearer <token>`; others get 401.
    * @default undefined (no guard)

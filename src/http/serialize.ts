@@ -4,7 +4,8 @@
  * endpoint must answer each scraper in the format its `Accept` asks for — and only OpenMetrics
  * may carry exemplars.
  */
-import type { MetricObjectWithValues, MetricValue, Registry } from "prom-client";
+import type { MetricObjectWithValues, MetricValue } from "prom-client";
+import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Content type of the Prometheus text format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -86,7 +87,7 @@ function renderFamily(
 }
 
 /** Renders every metric of `registry` (default labels applied) in the requested format. */
-export async function renderRegistry(registry: Registry, openMetrics: boolean): Promise<string> {
+export async function renderRegistry(registry: AnyRegistry, openMetrics: boolean): Promise<string> {
   const families = (await registry.getMetricsAsJSON()) as Array<
     MetricObjectWithValues<MetricValue<string>>
   >;

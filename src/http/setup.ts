@@ -5,7 +5,6 @@
  * options everything optional is `undefined`, so the adapters install their plain hot path.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Registry } from "prom-client";
 import { HTTP_REQUEST_SIZE_BYTES, HTTP_RESPONSE_SIZE_BYTES } from "../metrics/catalogue.js";
 import type { HttpDurationLabel } from "../metrics/catalogue.js";
 import { getMetrics } from "../metrics/crisislen-metrics.js";
@@ -21,6 +20,7 @@ import type { ResolvedHttpOptions } from "./options.js";
 import { OptionalMetricsRecorder } from "./optional-recorder.js";
 import type { HttpRecorder } from "./request-recorder.js";
 import { LabelledRequestRecorder, RequestRecorder, statusClassLabel } from "./request-recorder.js";
+import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Work done when tracking of a request starts; `endpoint` is undefined where not yet known. */
 export type BeginRequest = (
@@ -31,7 +31,7 @@ export type BeginRequest = (
 
 /** Input of {@link createHttpTracking}. */
 export interface HttpTrackingSetup {
-  registry: Registry | undefined;
+  registry: AnyRegistry | undefined;
   durationBuckets: readonly number[] | undefined;
   options: ResolvedHttpOptions<never, never>;
   /** The extra label functions, adapted to raw `req`/`res` by the integration. */

@@ -64,6 +64,8 @@ export class Counter<L extends string = string> {
    * Adds `amount` (default 1). Throws a `RangeError` naming the metric for a negative, NaN or
    * infinite amount, and records nothing.
    */
+  inc(amount?: number): void;
+  inc(labels: LabelArgument<L>, amount?: number): void;
   inc(labels?: LabelArgument<L> | number, amount?: number): void {
     if (typeof labels === "number" || labels === undefined) {
       const value = requireNonNegative(this.name, labels ?? 1);

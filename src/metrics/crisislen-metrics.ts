@@ -2,7 +2,6 @@
  * The five CrisisLens metrics for one registry, with the domain helpers around them. Created
  * once per registry and reused; `metrics` (the root export) is the default registry's set.
  */
-import type { Registry } from "prom-client";
 import { sharedSlot } from "../global-state.js";
 import {
   DEFAULT_DURATION_BUCKETS,
@@ -23,6 +22,7 @@ import { Gauge } from "./gauge.js";
 import { Histogram } from "./histogram.js";
 import { OWN_METRIC } from "./metric-object.js";
 import { defaultRegistry, getOrRegister } from "./registry.js";
+import type { AnyRegistry } from "./registry.js";
 
 /** The five metrics, plus helpers that record CrisisLens domain events correctly. */
 export interface CrisisLensMetrics {
@@ -54,7 +54,7 @@ export interface CrisisLensMetrics {
 /** Options of {@link getMetrics}. */
 export interface MetricsOptions {
   /** Registry to register in. @default the process-wide default registry (prom-client's `register`) */
-  registry?: Registry;
+  registry?: AnyRegistry;
   /** Buckets of `http_request_duration_seconds` in seconds. @default DEFAULT_DURATION_BUCKETS */
   durationBuckets?: readonly number[];
   /**
@@ -66,7 +66,7 @@ export interface MetricsOptions {
 }
 
 function build(
-  registry: Registry,
+  registry: AnyRegistry,
   durationBuckets: readonly number[],
   extraLabelNames: readonly string[],
 ): CrisisLensMetrics {
@@ -153,7 +153,7 @@ function build(
 }
 
 const cache = () =>
-  sharedSlot("metricsByRegistry", () => new WeakMap<Registry, CrisisLensMetrics>());
+  sharedSlot("metricsByRegistry", () => new WeakMap<AnyRegistry, CrisisLensMetrics>());
 
 /**
  * The five metrics registered in `options.registry` (default: the process-wide registry),
@@ -184,7 +184,7 @@ export function getMetrics(options: MetricsOptions = {}): CrisisLensMetrics {
 }
 
 /** The buckets of the duration histogram already in `registry`, so a later plain call reuses them. */
-function registeredDurationBuckets(registry: Registry): readonly number[] {
+function registeredDurationBuckets(registry: AnyRegistry): readonly number[] {
   const existing = registry.getSingleMetric(HTTP_REQUEST_DURATION_SECONDS) as unknown as
     { buckets?: unknown; [OWN_METRIC]?: boolean } | undefined;
   if (existing?.[OWN_METRIC] === true && Array.isArray(existing.buckets))
@@ -193,7 +193,7 @@ function registeredDurationBuckets(registry: Registry): readonly number[] {
 }
 
 /** The extra label names of the request counter already in `registry`, so a plain call reuses them. */
-function registeredExtraLabels(registry: Registry): readonly string[] {
+function registeredExtraLabels(registry: AnyRegistry): readonly string[] {
   const existing = registry.getSingleMetric(HTTP_REQUESTS_TOTAL) as unknown as
     { labelNames?: unknown; [OWN_METRIC]?: boolean } | undefined;
   if (existing?.[OWN_METRIC] === true && Array.isArray(existing.labelNames))

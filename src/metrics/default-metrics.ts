@@ -4,16 +4,16 @@
  * registrations, apps, and copies of this package — and never clashing with a
  * `collectDefaultMetrics()` call the application made itself.
  */
-import type { Registry } from "prom-client";
 import { collectDefaultMetrics } from "prom-client";
 import { sharedSlot } from "../global-state.js";
 import { PACKAGE_NAME, warnOnce } from "../logger.js";
+import type { AnyRegistry } from "./registry.js";
 
 /** A metric every prom-client version registers among the defaults; its presence means "done". */
 const MARKER = "process_cpu_user_seconds_total";
 
 const registered = () =>
-  sharedSlot("defaultMetricsByRegistry", () => new WeakMap<Registry, string>());
+  sharedSlot("defaultMetricsByRegistry", () => new WeakMap<AnyRegistry, string>());
 
 /**
  * Registers the default process metrics in `registry` with names prefixed by `prefix`, unless
@@ -21,7 +21,7 @@ const registered = () =>
  * that has them under another prefix keeps those, with a warning. Throws a clear `Error` when
  * prom-client refuses (a name taken by another metric).
  */
-export function ensureDefaultMetrics(registry: Registry, prefix: string): void {
+export function ensureDefaultMetrics(registry: AnyRegistry, prefix: string): void {
   if (registry.getSingleMetric(`${prefix}${MARKER}`) !== undefined) {
     registered().set(registry, prefix);
     return;

@@ -95,6 +95,8 @@ export class Histogram<L extends string = string> {
    * metric and the value for anything but a finite number (or one the metric rejects), and
    * records nothing.
    */
+  observe(value: number): void;
+  observe(labels: LabelArgument<L>, value: number): void;
   observe(labels: LabelArgument<L> | number, value?: number): void {
     if (typeof labels === "object" && labels !== null) {
       const checked = this.#check(value);

@@ -3,7 +3,6 @@
  * summary. Registered get-or-create like the five metrics, only when an integration enables
  * them, so a default setup registers none of them.
  */
-import type { Registry } from "prom-client";
 import { Summary } from "prom-client";
 import {
   HELP,
@@ -20,10 +19,11 @@ import { LabelledGauge } from "./labelled-gauge.js";
 import type { MetricShape } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
 import { getOrRegister } from "./registry.js";
+import type { AnyRegistry } from "./registry.js";
 
 /** `http_requests_in_flight` with `labelNames` (`method, endpoint`, or `method` for Express). */
 export function getInFlightGauge(
-  registry: Registry,
+  registry: AnyRegistry,
   labelNames: readonly HttpDurationLabel[],
 ): LabelledGauge<HttpDurationLabel> {
   return getOrRegister(
@@ -43,7 +43,7 @@ type SizeMetricName = typeof HTTP_REQUEST_SIZE_BYTES | typeof HTTP_RESPONSE_SIZE
 
 /** `http_request_size_bytes` or `http_response_size_bytes{method, endpoint}`. */
 export function getSizeHistogram(
-  registry: Registry,
+  registry: AnyRegistry,
   name: SizeMetricName,
   buckets: readonly number[],
 ): Histogram<HttpDurationLabel> {
@@ -74,7 +74,10 @@ export interface DurationSummary {
  * different processes cannot be combined, so the aggregated exposition leaves it out instead of
  * summing them into nonsense.
  */
-export function getDurationSummary(registry: Registry, settings: SummarySettings): DurationSummary {
+export function getDurationSummary(
+  registry: AnyRegistry,
+  settings: SummarySettings,
+): DurationSummary {
   const labelNames: HttpDurationLabel[] = ["method", "endpoint"];
   const shape: MetricShape = { type: "summary", labelNames, percentiles: settings.percentiles };
   return getOrRegister(registry, HTTP_REQUEST_DURATION_SUMMARY_SECONDS, shape, () => {

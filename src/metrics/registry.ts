@@ -3,20 +3,23 @@
  * metric registered again (a second plugin, a second app, a hot reload) is reused; a different
  * metric under the same name is a clear error instead of prom-client's "already registered".
  */
-import type { Registry } from "prom-client";
+import type { Registry, RegistryContentType } from "prom-client";
 import { register as promClientGlobalRegistry } from "prom-client";
 import { sharedSlot } from "../global-state.js";
 import { PACKAGE_NAME } from "../logger.js";
 import type { MetricShape } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
 
+/** A prom-client registry of either exposition format (text or OpenMetrics). */
+export type AnyRegistry = Registry<RegistryContentType>;
+
 /**
  * The process-wide default registry: prom-client's global `register`, as seen by the first copy
  * of this package that loaded. Later copies (the other build, another installed version) reuse
  * it, so there is one registry per process even when two prom-client copies are installed.
  */
-export function defaultRegistry(): Registry {
-  return sharedSlot<Registry>("registry", () => promClientGlobalRegistry);
+export function defaultRegistry(): AnyRegistry {
+  return sharedSlot<AnyRegistry>("registry", () => promClientGlobalRegistry);
 }
 
 interface RegisteredMetric {
@@ -54,7 +57,7 @@ function sameShape(a: MetricShape, b: MetricShape): boolean {
  * registers `create()` when the name is free; throws an `Error` naming both shapes otherwise.
  */
 export function getOrRegister<M extends RegisteredMetric>(
-  registry: Registry,
+  registry: AnyRegistry,
   name: string,
   shape: MetricShape,
   create: () => M,
@@ -72,6 +75,6 @@ export function getOrRegister<M extends RegisteredMetric>(
     );
   }
   const metric = create();
-  registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
+  registry.registerMetric(metric as unknown as Parameters<AnyRegistry["registerMetric"]>[0]);
   return metric;
 }

@@ -9,7 +9,8 @@ import type { IncomingMessage } from "node:http";
 import type { Span } from "@opentelemetry/api";
 import { warnOnce } from "../logger.js";
 import { packageRequire } from "./load.js";
-import { SERVER_SPAN, tracingState } from "./state.js";
+import { setServerSpan } from "../server-spans.js";
+import { tracingState } from "./state.js";
 import type * as FastifyOtelModule from "@fastify/otel";
 
 const TRACED = Symbol.for("@crisislen/observability:traced-app");
@@ -50,7 +51,7 @@ function nameServerSpan(span: Span, request: FastifyRequestLike): void {
     ...(typeof ua === "string" ? { "user_agent.original": ua } : {}),
     "network.protocol.version": request.raw.httpVersion,
   });
-  (request.raw as unknown as Record<symbol, unknown>)[SERVER_SPAN] = span;
+  setServerSpan(request.raw, span);
 }
 
 type FastifyOtel = FastifyOtelModule.FastifyOtelInstrumentation;

@@ -8,7 +8,8 @@ import type { Span, TracerProvider } from "@opentelemetry/api";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { isUntracked } from "../http/untracked.js";
 import { packageRequire } from "./load.js";
-import { SERVER_SPAN, tracingState } from "./state.js";
+import { setServerSpan } from "../server-spans.js";
+import { tracingState } from "./state.js";
 import type * as InstrHttp from "@opentelemetry/instrumentation-http";
 import type * as InstrExpress from "@opentelemetry/instrumentation-express";
 import type * as InstrUndici from "@opentelemetry/instrumentation-undici";
@@ -40,8 +41,7 @@ export function ensureInstrumentations(): boolean {
       ignoreIncomingRequestHook: (request) =>
         isUntracked(request) || settings.isIgnoredPath(request.url),
       requestHook: (span: Span, request: unknown) => {
-        if (isIncoming(request))
-          (request as unknown as Record<symbol, unknown>)[SERVER_SPAN] = span;
+        if (isIncoming(request)) setServerSpan(request as IncomingMessage, span);
       },
     }),
   );

@@ -36,6 +36,3 @@ export const tracingState = (): TracingState =>
     settings: { isIgnoredPath: () => false, frameworkSpans: false },
     preloaded: false,
   }));
-
-/** The raw request property holding the request's server span (see active-span.ts). */
-export const SERVER_SPAN = Symbol.for("@crisislen/observability:server-span");

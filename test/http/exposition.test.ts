@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import fastify from "fastify";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { metricsPlugin } from "../../src/fastify.js";
 import { getMetrics } from "../../src/metrics/crisislen-metrics.js";
@@ -138,6 +138,26 @@ describe("the exposition", () => {
       "application/openmetrics-text; version=1.0.0; charset=utf-8",
     );
     expect(res.body.endsWith("# EOF\n")).toBe(true);
+    await app.close();
+  });
+
+  it("accepts a prom-client registry created for OpenMetrics and still answers both formats", async () => {
+    // prom-client's typings omit the constructor argument it takes at run time.
+    const registry = new (
+      Registry as unknown as new (type: string) => Registry<OpenMetricsContentType>
+    )(Registry.OPENMETRICS_CONTENT_TYPE);
+    const app = fastify();
+    await app.register(metricsPlugin, { registry, defaultMetrics: false });
+    app.get("/x", async () => "x");
+    await app.inject({ url: "/x" });
+    const text = await app.inject({ url: "/metrics" });
+    expect(text.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(valueOf(parseExposition(text.body), "http_requests_total", { endpoint: "/x" })).toBe(1);
+    const om = await app.inject({
+      url: "/metrics",
+      headers: { accept: "application/openmetrics-text" },
+    });
+    expect(om.body).toContain('http_requests_total{method="GET",endpoint="/x",status="200"} 1\n');
     await app.close();
   });
 });

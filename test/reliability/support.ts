@@ -9,6 +9,7 @@ import http, { type Server } from "node:http";
 import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
+import type { AnyRegistry } from "../../src/metrics/registry.js";
 import { metricsMiddleware, type ExpressMetricsOptions } from "../../src/express.js";
 import { metricsPlugin, type FastifyMetricsOptions } from "../../src/fastify.js";
 import { metricsHandler, type MetricsHandlerOptions } from "../../src/http/exposition.js";
@@ -21,7 +22,7 @@ import { close, request } from "../support/http-client.js";
 export interface TestApp {
   readonly name: "Fastify 5" | "Express 5";
   readonly port: number;
-  readonly registry: Registry;
+  readonly registry: AnyRegistry;
   /** GET /metrics (with the given headers), raw reply. */
   scrapeRaw(
     headers?: Record<string, string>,

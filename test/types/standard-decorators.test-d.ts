@@ -1,6 +1,5 @@
-/** `traceFunction` typing only the TC39 standard dialect can check: the decorated member's kind. (A getter is
- * not rejected by the types — it throws when the class is defined — and vitest cannot parse
- * auto-accessors.) */
+/** `traceFunction` typing only the TC39 standard dialect can check: the decorated member's kind.
+ * (vitest cannot parse auto-accessors.) */
 import { describe, it } from "vitest";
 import { traceFunction } from "../../src/index.js";
 
@@ -10,6 +9,17 @@ describe("traceFunction under standard decorators", () => {
     @traceFunction("class")
     class Service {}
 
+    void Service;
+  });
+
+  it("rejects a getter (it would throw when the class is defined)", () => {
+    class Service {
+      // @ts-expect-error a getter is not a method
+      @traceFunction("getter")
+      get value(): number {
+        return 1;
+      }
+    }
     void Service;
   });
 });
