@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HistogramSeries, Histogram } from "../metrics/histogram.js";
 import type { DurationSummary } from "../metrics/http-extras.js";
 import { requestBytes, responseBytes } from "./body-size.js";
-import { methodIndex, methodLabel, OTHER_METHOD_INDEX } from "./labels.js";
+import { RouteTable } from "./route-table.js";
 import type { ExemplarLabels, HttpRecorder } from "./request-recorder.js";
 
 /** The opt-in metrics that are enabled; absent ones are not recorded. */
@@ -23,12 +23,18 @@ interface Children {
 }
 
 export class OptionalMetricsRecorder implements HttpRecorder {
-  readonly #routes = new Map<string, Array<Children | undefined>>();
+  readonly #routes: RouteTable<Children>;
 
   constructor(
     private readonly base: HttpRecorder,
-    private readonly metrics: OptionalMetrics,
-  ) {}
+    metrics: OptionalMetrics,
+  ) {
+    this.#routes = new RouteTable((method, endpoint) => ({
+      summary: metrics.summary?.labels(method, endpoint),
+      requestSize: metrics.requestSize?.series([method, endpoint]),
+      responseSize: metrics.responseSize?.series([method, endpoint]),
+    }));
+  }
 
   record(
     method: string | undefined,
@@ -40,30 +46,9 @@ export class OptionalMetricsRecorder implements HttpRecorder {
     res: ServerResponse,
   ): void {
     this.base.record(method, endpoint, statusCode, seconds, exemplar, req, res);
-    const children = this.#children(method, endpoint);
+    const children = this.#routes.get(method, endpoint);
     children.summary?.observe(seconds);
     children.requestSize?.observe(requestBytes(req));
     children.responseSize?.observe(responseBytes(req, res));
-  }
-
-  #children(method: string | undefined, endpoint: string): Children {
-    let perMethod = this.#routes.get(endpoint);
-    if (perMethod === undefined) {
-      perMethod = new Array<Children | undefined>(OTHER_METHOD_INDEX + 1);
-      this.#routes.set(endpoint, perMethod);
-    }
-    const index = methodIndex(method);
-    let children = perMethod[index];
-    if (children === undefined) {
-      const labels = [methodLabel(index), endpoint];
-      const { summary, requestSize, responseSize } = this.metrics;
-      children = {
-        summary: summary?.labels(labels[0] as string, endpoint),
-        requestSize: requestSize?.series(labels),
-        responseSize: responseSize?.series(labels),
-      };
-      perMethod[index] = children;
-    }
-    return children;
   }
 }

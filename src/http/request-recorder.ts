@@ -10,7 +10,8 @@ import type { CounterSeries } from "../metrics/counter.js";
 import type { CrisisLensMetrics } from "../metrics/crisislen-metrics.js";
 import type { HistogramSeries } from "../metrics/histogram.js";
 import type { ExtraLabels } from "./extra-labels.js";
-import { methodIndex, methodLabel, OTHER_METHOD_INDEX, statusLabel } from "./labels.js";
+import { methodIndex, methodLabel, statusLabel } from "./labels.js";
+import { RouteTable } from "./route-table.js";
 
 /** Trace ids attached to a duration sample as an exemplar. */
 export type ExemplarLabels = Record<string, string>;
@@ -74,12 +75,16 @@ const NO_EXTRA: readonly string[] = Object.freeze([]);
 
 /** Records the counter and the duration histogram, labelled method, endpoint (and status). */
 export class RequestRecorder implements HttpRecorder {
-  readonly #routes = new Map<string, Array<RouteSeries | undefined>>();
+  readonly #routes: RouteTable<RouteSeries>;
 
   constructor(
     readonly metrics: CrisisLensMetrics,
-    private readonly statusOf: StatusLabeler = statusLabel,
-  ) {}
+    statusOf: StatusLabeler = statusLabel,
+  ) {
+    this.#routes = new RouteTable(
+      (method, endpoint) => new RouteSeries(metrics, [method, endpoint], statusOf, NO_EXTRA),
+    );
+  }
 
   /**
    * Records a finished request. `endpoint` must already be a bounded value (a route template
@@ -92,23 +97,7 @@ export class RequestRecorder implements HttpRecorder {
     seconds: number,
     exemplar?: ExemplarLabels,
   ): void {
-    let perMethod = this.#routes.get(endpoint);
-    if (perMethod === undefined) {
-      perMethod = new Array<RouteSeries | undefined>(OTHER_METHOD_INDEX + 1);
-      this.#routes.set(endpoint, perMethod);
-    }
-    const index = methodIndex(method);
-    let route = perMethod[index];
-    if (route === undefined) {
-      route = new RouteSeries(
-        this.metrics,
-        [methodLabel(index), endpoint],
-        this.statusOf,
-        NO_EXTRA,
-      );
-      perMethod[index] = route;
-    }
-    route.record(statusCode, seconds, exemplar);
+    this.#routes.get(method, endpoint).record(statusCode, seconds, exemplar);
   }
 }
 
