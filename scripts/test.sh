@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-tools.sh
 npm run --silent lint
-npm run --silent typecheck
+# Build before the type check: the examples import the package by its name, which resolves to
+# the built declarations in dist/ (a package can import itself through its "exports").
 npm run --silent build
+npm run --silent typecheck
 npm run --silent lint:package
 npx vitest run --coverage
 
