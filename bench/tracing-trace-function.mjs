@@ -35,26 +35,45 @@ const traced = traceFunction("work")(work);
 console.log(`node ${process.version}, ${N} calls each`);
 const plain = measure("plain call", work);
 const noop = measure("traceFunction, tracing never started", traced);
-console.log(`  → overhead ${(noop - plain).toFixed(1)} ns per call (target < 100 ns)`);
+console.log(`  → overhead ${(noop - plain).toFixed(1)} ns per call (target ≤ 50 ns)`);
 
-const { BasicTracerProvider, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
+const { BasicTracerProvider } = await import("@opentelemetry/sdk-trace-base");
 const { AsyncLocalStorageContextManager } = await import("@opentelemetry/context-async-hooks");
-const nullExporter = { export: (_s, cb) => cb({ code: 0 }), shutdown: async () => {} };
+// A processor that keeps nothing: the comparison is about creating, activating and ending spans,
+// not about an exporter's queue (which would grow through the run and skew later samples).
+const discard = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(
-  new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(nullExporter)] }),
-);
+trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [discard] }));
 const tracer = trace.getTracer("bench");
-const M = Math.floor(N / 10);
-const raw = measure(
-  "raw tracer.startActiveSpan + end",
-  (i) =>
-    tracer.startActiveSpan("work", (span) => {
-      const r = work(i);
-      span.end();
-      return r;
-    }),
-  M,
+const rawCall = (i) =>
+  tracer.startActiveSpan("work", (span) => {
+    const r = work(i);
+    span.end();
+    return r;
+  });
+const M = Math.floor(N / 20);
+// Interleaved samples (raw, traced, raw, traced, …), medians: a slow phase of the shared machine
+// hits both the same way.
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const time = (fn) => {
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < M; i++) fn(i);
+  return Number(process.hrtime.bigint() - t) / M;
+};
+for (let i = 0; i < M; i++) {
+  rawCall(i);
+  traced(i);
+}
+const rawSamples = [];
+const tracedSamples = [];
+for (let sample = 0; sample < 9; sample++) {
+  rawSamples.push(time(rawCall));
+  tracedSamples.push(time(traced));
+}
+const raw = median(rawSamples);
+const sdk = median(tracedSamples);
+console.log(
+  `${"raw tracer.startActiveSpan + end".padEnd(44)} ${raw.toFixed(1).padStart(8)} ns/call`,
 );
-const sdk = measure("traceFunction, SDK started", traced, M);
-console.log(`  → ratio ${(sdk / raw).toFixed(2)}× of raw startActiveSpan (target ≤ 1.2×)`);
+console.log(`${"traceFunction, SDK started".padEnd(44)} ${sdk.toFixed(1).padStart(8)} ns/call`);
+console.log(`  → ratio ${(sdk / raw).toFixed(2)}× of raw startActiveSpan (target ≤ 1.1×)`);

@@ -54,11 +54,23 @@ export interface TraceDecorator {
 const TRACER_NAME = "@crisislen/observability";
 const NO_OPTIONS = {};
 
-/** The tracer of the registered provider, or `undefined` when none was ever registered (cheap). */
+let cachedProvider: unknown;
+let cachedTracer: Tracer | undefined;
+
+/**
+ * The tracer of the registered provider, or `undefined` when none was ever registered. Cached
+ * per provider: asking the SDK for a tracer builds a lookup key string on every call, which
+ * would cost more than the rest of the wrapper. A provider registered (or replaced) later is
+ * picked up at the next call.
+ */
 function activeTracer(): Tracer | undefined {
-  return (trace.getTracerProvider() as Partial<ProxyTracerProvider>).getDelegateTracer?.(
-    TRACER_NAME,
-  );
+  const proxy = trace.getTracerProvider() as Partial<ProxyTracerProvider>;
+  const provider = proxy.getDelegate?.() ?? proxy;
+  if (provider !== cachedProvider) {
+    cachedProvider = provider;
+    cachedTracer = proxy.getDelegateTracer?.(TRACER_NAME);
+  }
+  return cachedTracer;
 }
 
 /** `String(value)`, which throws for `Object.create(null)` and a throwing `toString`. */
@@ -127,13 +139,15 @@ function wrap<F extends AnyFunction>(fn: F, name: string, options: TraceFunction
       `@crisislen/observability: traceFunction("${name}") cannot wrap a generator function (${fn.name || "anonymous"}); its span would end before iteration`,
     );
   }
+  const plainOptions = options.attributes === undefined && options.kind === undefined;
   const traced = function (this: unknown): unknown {
     const tracer = activeTracer();
     // eslint-disable-next-line prefer-rest-params
     if (tracer === undefined) return fn.apply(this, arguments as unknown as unknown[]);
     // eslint-disable-next-line prefer-rest-params
-    const args = Array.prototype.slice.call(arguments) as unknown[];
-    return tracer.startActiveSpan(name, spanOptions(name, options, args), (span) => {
+    const args = arguments as unknown as unknown[];
+    const spanOpts = plainOptions ? NO_OPTIONS : spanOptions(name, options, Array.from(args));
+    return tracer.startActiveSpan(name, spanOpts, (span) => {
       let result: unknown;
       try {
         result = fn.apply(this, args);
