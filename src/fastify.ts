@@ -20,6 +20,7 @@ import type { HttpRecorder } from "./http/request-recorder.js";
 import type { HttpTracking } from "./http/setup.js";
 import { createHttpTracking } from "./http/setup.js";
 import { trackResponse } from "./http/track-response.js";
+import { fastifyRouteConfig } from "./fastify-route.js";
 import { markUntracked } from "./http/untracked.js";
 import { PACKAGE_NAME } from "./logger.js";
 import type { AnyRegistry } from "./metrics/registry.js";
@@ -146,7 +147,7 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
 function plainHook(recorder: HttpRecorder): onRequestHookHandler {
   return function trackRequestMetrics(request, reply, next) {
     try {
-      const config = routeConfig(request);
+      const config = fastifyRouteConfig(request);
       if (config?.metrics !== false) {
         trackResponse(request.raw, reply.raw, recorder, config?.url ?? UNMATCHED_ENDPOINT);
       }
@@ -176,7 +177,7 @@ function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestH
   const { recorder, begin, excludedMethods, isExcludedEndpoint } = tracking;
   return function trackRequestMetricsWithOptions(request, reply, next) {
     try {
-      const config = routeConfig(request);
+      const config = fastifyRouteConfig(request);
       const raw = request.raw;
       if (config?.metrics !== false && excludedMethods?.has(raw.method ?? "") !== true) {
         const endpoint = config?.url ?? UNMATCHED_ENDPOINT;
@@ -193,35 +194,6 @@ function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestH
     }
     next();
   };
-}
-
-interface RouteConfig {
-  url?: string;
-  metrics?: boolean;
-}
-
-let contextSymbol: symbol | null | undefined;
-
-/**
- * The matched route's config (Fastify puts the route `url` in it; it is undefined for 404s).
- * `request.routeOptions` builds a new object on every access, so the route context is read
- * directly when Fastify exposes it under its usual symbol, and through the getter otherwise.
- */
-function routeConfig(request: FastifyRequest): RouteConfig | undefined {
-  if (contextSymbol === undefined) {
-    contextSymbol =
-      Object.getOwnPropertySymbols(request).find(
-        (symbol) => symbol.description === "fastify.context",
-      ) ?? null;
-  }
-  if (contextSymbol !== null) {
-    const context = (request as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[
-      contextSymbol
-    ];
-    if (context !== undefined) return context.config;
-  }
-  const route = request.routeOptions;
-  return { ...route.config, url: route.url } as RouteConfig;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { IncomingMessage } from "node:http";
 import type { Span } from "@opentelemetry/api";
 import { warnOnce } from "../logger.js";
 import { packageRequire } from "./load.js";
+import { fastifyRouteConfig } from "../fastify-route.js";
 import { setServerSpan } from "../server-spans.js";
 import { tracingState } from "./state.js";
 import type * as FastifyOtelModule from "@fastify/otel";
@@ -42,15 +43,15 @@ interface FastifyRequestLike {
 }
 
 function nameServerSpan(span: Span, request: FastifyRequestLike): void {
-  const route = request.routeOptions?.url;
+  const route = fastifyRouteConfig(request)?.url;
   span.updateName(route === undefined ? request.method : `${request.method} ${route}`);
+  const protocol = request.protocol;
+  if (protocol) span.setAttribute("url.scheme", protocol);
+  const ip = request.ip;
+  if (ip) span.setAttribute("client.address", ip);
   const ua = request.headers["user-agent"];
-  span.setAttributes({
-    ...(request.protocol ? { "url.scheme": request.protocol } : {}),
-    ...(request.ip ? { "client.address": request.ip } : {}),
-    ...(typeof ua === "string" ? { "user_agent.original": ua } : {}),
-    "network.protocol.version": request.raw.httpVersion,
-  });
+  if (typeof ua === "string") span.setAttribute("user_agent.original", ua);
+  span.setAttribute("network.protocol.version", request.raw.httpVersion);
   setServerSpan(request.raw, span);
 }
 
