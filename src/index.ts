@@ -29,7 +29,7 @@ export {
 } from "./metrics/catalogue.js";
 export type { Counter, CounterSeries } from "./metrics/counter.js";
 export type { HttpRequestLabel, HttpDurationLabel } from "./metrics/catalogue.js";
-export type { LabelArgument, LabelValues } from "./metrics/series-store.js";
+export type { LabelArgument, LabelValues, SeriesBase } from "./metrics/series-store.js";
 export type {
   MetricShape,
   MetricSnapshot,
