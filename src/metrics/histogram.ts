@@ -5,9 +5,9 @@
  */
 import { requireFiniteNumber } from "./errors.js";
 import type { ExemplarValue, MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
-import { OWN_METRIC } from "./metric-object.js";
 import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
-import { SeriesStore } from "./series-store.js";
+import type { SeriesStore } from "./series-store.js";
+import { LabelledMetric } from "./labelled-metric.js";
 
 /** One histogram series: per-bucket counts (not cumulative; the last slot is `+Inf`). */
 export class HistogramSeries implements SeriesBase {
@@ -56,28 +56,16 @@ export interface HistogramConfig<L extends string> {
 }
 
 /** A distribution of observed values in fixed buckets. */
-export class Histogram<L extends string = string> {
-  readonly [OWN_METRIC] = true;
+export class Histogram<L extends string = string> extends LabelledMetric<HistogramSeries, L> {
   readonly type = "histogram" as const;
-  readonly aggregator = "sum";
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly L[];
   readonly buckets: readonly number[];
-  readonly #store: SeriesStore<HistogramSeries>;
   readonly #validate: ((metric: string, value: number) => void) | undefined;
 
   constructor(config: HistogramConfig<L>) {
-    this.name = config.name;
-    this.help = config.help;
-    this.labelNames = [...(config.labelNames ?? [])];
-    this.buckets = Object.freeze([...config.buckets]);
+    const buckets = Object.freeze([...config.buckets]);
+    super(config, (labels, store) => new HistogramSeries(labels, buckets, store));
+    this.buckets = buckets;
     this.#validate = config.validate;
-    this.#store = new SeriesStore<HistogramSeries>(
-      this.name,
-      this.labelNames,
-      (labels) => new HistogramSeries(labels, this.buckets, this.#store),
-    );
   }
 
   get shape(): MetricShape {
@@ -100,11 +88,11 @@ export class Histogram<L extends string = string> {
   observe(labels: LabelArgument<L> | number, value?: number): void {
     if (typeof labels === "object" && labels !== null) {
       const checked = this.#check(value);
-      this.#store.byObject(labels as LabelValues).observe(checked);
+      this.store.byObject(labels as LabelValues).observe(checked);
       return;
     }
     const checked = this.#check(labels);
-    this.#store.byObject(undefined).observe(checked);
+    this.store.byObject(undefined).observe(checked);
   }
 
   /** Starts a timer; calling the returned function observes the seconds elapsed and returns them. */
@@ -114,37 +102,17 @@ export class Histogram<L extends string = string> {
     const start = process.hrtime.bigint();
     return (endLabels) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      this.#store.byObject({ ...labels, ...endLabels } as LabelValues).observe(seconds);
+      this.store.byObject({ ...labels, ...endLabels } as LabelValues).observe(seconds);
       return seconds;
     };
   }
 
   /** A child bound to label values given in `labelNames` order. */
   labels(...values: Array<string | number>): { observe(value: number): void } {
-    const series = this.#store.byPositional(values);
+    const series = this.store.byPositional(values);
     return {
       observe: (value: number) => series.observe(this.#check(value)),
     };
-  }
-
-  /** The series for label values in `labelNames` order, for hot paths that keep it. */
-  series(values: readonly string[]): HistogramSeries {
-    return this.#store.byValues(values);
-  }
-
-  /** Removes the series with these label values. */
-  remove(...values: Array<string | number>): void {
-    this.#store.remove(this.#store.positional(values));
-  }
-
-  /** Removes every series (as prom-client does). */
-  reset(): void {
-    this.#store.clear();
-  }
-
-  /** Number of label sets. */
-  get seriesCount(): number {
-    return this.#store.size;
   }
 
   get(): MetricSnapshot {
@@ -165,8 +133,8 @@ export class Histogram<L extends string = string> {
       values.push({ value: series.sum, labels: series.labels, metricName: `${this.name}_sum` });
       values.push({ value: series.count, labels: series.labels, metricName: `${this.name}_count` });
     };
-    for (const series of this.#store.values()) emit(series);
-    if (this.#store.size === 0 && this.labelNames.length === 0) emit(this.#store.byValues([]));
+    for (const series of this.store.values()) emit(series);
+    if (this.store.size === 0 && this.labelNames.length === 0) emit(this.store.byValues([]));
     return {
       name: this.name,
       help: this.help,

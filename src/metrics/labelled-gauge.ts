@@ -5,9 +5,9 @@
  * series stuck above zero or push one below it.
  */
 import type { MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
-import { OWN_METRIC } from "./metric-object.js";
 import type { SeriesBase } from "./series-store.js";
-import { SeriesStore } from "./series-store.js";
+import type { SeriesStore } from "./series-store.js";
+import { LabelledMetric } from "./labelled-metric.js";
 
 /** One gauge series. */
 export class GaugeSeries implements SeriesBase {
@@ -43,43 +43,20 @@ export interface LabelledGaugeConfig<L extends string> {
 }
 
 /** A gauge with one series per label set. */
-export class LabelledGauge<L extends string = string> {
-  readonly [OWN_METRIC] = true;
+export class LabelledGauge<L extends string = string> extends LabelledMetric<GaugeSeries, L> {
   readonly type = "gauge" as const;
-  readonly aggregator = "sum";
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly L[];
-  readonly #store: SeriesStore<GaugeSeries>;
 
   constructor(config: LabelledGaugeConfig<L>) {
-    this.name = config.name;
-    this.help = config.help;
-    this.labelNames = [...config.labelNames];
-    this.#store = new SeriesStore<GaugeSeries>(
-      this.name,
-      this.labelNames,
-      (labels) => new GaugeSeries(labels, this.#store),
-    );
+    super(config, (labels, store) => new GaugeSeries(labels, store));
   }
 
   get shape(): MetricShape {
     return { type: this.type, labelNames: this.labelNames };
   }
 
-  /** The series for label values in `labelNames` order. */
-  series(values: readonly string[]): GaugeSeries {
-    return this.#store.byValues(values);
-  }
-
-  /** Removes every series (as prom-client does). */
-  reset(): void {
-    this.#store.clear();
-  }
-
   get(): MetricSnapshot {
     const values: SampleValue[] = [];
-    for (const series of this.#store.values()) {
+    for (const series of this.store.values()) {
       values.push({ value: series.value, labels: series.labels });
     }
     return {
