@@ -4,7 +4,7 @@
  * a hot path that does no label hashing per request.
  */
 import { requireNonNegative } from "./errors.js";
-import type { MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
+import type { MetricSnapshot, SampleValue } from "./metric-object.js";
 import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
 import type { SeriesStore } from "./series-store.js";
 import { LabelledMetric } from "./labelled-metric.js";
@@ -43,10 +43,6 @@ export class Counter<L extends string = string> extends LabelledMetric<CounterSe
     super(config, (labels, store) => new CounterSeries(labels, store));
   }
 
-  get shape(): MetricShape {
-    return { type: this.type, labelNames: this.labelNames };
-  }
-
   /**
    * Adds `amount` (default 1). Throws a `RangeError` naming the metric for a negative, NaN or
    * infinite amount, and records nothing.
@@ -80,12 +76,6 @@ export class Counter<L extends string = string> extends LabelledMetric<CounterSe
       values.push({ value: series.value, labels: series.labels });
     }
     if (values.length === 0 && this.labelNames.length === 0) values.push({ value: 0, labels: {} });
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+    return this.snapshot(values);
   }
 }

@@ -68,7 +68,7 @@ export class Histogram<L extends string = string> extends LabelledMetric<Histogr
     this.#validate = config.validate;
   }
 
-  get shape(): MetricShape {
+  override get shape(): MetricShape {
     return { type: this.type, labelNames: this.labelNames, buckets: this.buckets };
   }
 
@@ -135,12 +135,6 @@ export class Histogram<L extends string = string> extends LabelledMetric<Histogr
     };
     for (const series of this.store.values()) emit(series);
     if (this.store.size === 0 && this.labelNames.length === 0) emit(this.store.byValues([]));
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+    return this.snapshot(values);
   }
 }

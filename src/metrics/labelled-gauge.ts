@@ -4,7 +4,7 @@
  * series it raised and lowers that same object, so a `reset()` in between can never leave a
  * series stuck above zero or push one below it.
  */
-import type { MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
+import type { MetricSnapshot, SampleValue } from "./metric-object.js";
 import type { SeriesBase } from "./series-store.js";
 import type { SeriesStore } from "./series-store.js";
 import { LabelledMetric } from "./labelled-metric.js";
@@ -50,21 +50,11 @@ export class LabelledGauge<L extends string = string> extends LabelledMetric<Gau
     super(config, (labels, store) => new GaugeSeries(labels, store));
   }
 
-  get shape(): MetricShape {
-    return { type: this.type, labelNames: this.labelNames };
-  }
-
   get(): MetricSnapshot {
     const values: SampleValue[] = [];
     for (const series of this.store.values()) {
       values.push({ value: series.value, labels: series.labels });
     }
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+    return this.snapshot(values);
   }
 }

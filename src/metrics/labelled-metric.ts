@@ -3,7 +3,7 @@
  * the series store, and the prom-client style `series`/`remove`/`reset` around it. The
  * subclasses add how a series records and how it is exposed.
  */
-import type { MetricSnapshot } from "./metric-object.js";
+import type { MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
 import type { SeriesBase } from "./series-store.js";
 import { SeriesStore } from "./series-store.js";
@@ -36,6 +36,22 @@ export abstract class LabelledMetric<S extends SeriesBase, L extends string> {
       createSeries(labels, store),
     );
     this.store = store;
+  }
+
+  /** What a second registration of the same name is compared against. */
+  get shape(): MetricShape {
+    return { type: this.type, labelNames: this.labelNames };
+  }
+
+  /** prom-client's `get()` result for these sample values. */
+  protected snapshot(values: SampleValue[]): MetricSnapshot {
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    };
   }
 
   /** The series for label values in `labelNames` order, for hot paths that keep it. */
