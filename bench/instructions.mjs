@@ -76,7 +76,8 @@ const callgrind = (command, pid) => run("callgrind_control", [command, String(pi
 const nodeFlags = [
   "--expose-gc",
   ...args["node-flags"].split(" ").filter(Boolean),
-  ...(args.profile ? ["--perf-basic-prof"] : []),
+  // --perf-basic-prof also turns on V8's code log; keep it out of the working directory.
+  ...(args.profile ? ["--perf-basic-prof", "--logfile=/dev/null", "--no-logfile-per-isolate"] : []),
 ];
 
 /** Starts `mode` under callgrind, warms it up, counts `requests`; returns the split count. */
