@@ -4,9 +4,9 @@
  * registrations, apps, and copies of this package — and never clashing with a
  * `collectDefaultMetrics()` call the application made itself.
  */
-import { collectDefaultMetrics } from "prom-client";
 import { sharedSlot } from "../global-state.js";
 import { PACKAGE_NAME, warnOnce } from "../logger.js";
+import { collectProcessMetrics } from "./prom-client-defaults.js";
 import type { AnyRegistry } from "./registry.js";
 
 /** A metric every prom-client version registers among the defaults; its presence means "done". */
@@ -36,7 +36,7 @@ export function ensureDefaultMetrics(registry: AnyRegistry, prefix: string): voi
     return;
   }
   try {
-    collectDefaultMetrics({ register: registry, prefix });
+    collectProcessMetrics(registry, prefix);
   } catch (error) {
     throw new Error(
       `${PACKAGE_NAME}: registering the default process metrics failed (${(error as Error).message}); ` +
