@@ -8,6 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Span } from "@opentelemetry/api";
 import { warnOnce } from "../logger.js";
+import { addServerSpanHooks, type FastifyHooksLike } from "./fastify-server-span.js";
 import { packageRequire } from "./load.js";
 import { fastifyRouteConfig } from "../fastify-route.js";
 import { setServerSpan } from "../server-spans.js";
@@ -113,10 +114,15 @@ export function instrumentFastify(
     if (/\([A-Z]+[,)]/.test(routes)) {
       warnOnce(
         "fastify:late",
-        "instrumentApp(app) was called after routes were defined; those routes get no server span name or framework spans. Call `await instrumentApp(app)` right after creating the instance.",
+        "instrumentApp(app) was called after routes were defined; hooks added before it run outside the request's server span, and with frameworkSpans those routes get no hook or handler spans. Call `await instrumentApp(app)` right after creating the instance.",
       );
     }
     bypassHttpServerSpans(app.server);
+    if (!frameworkSpans) {
+      addServerSpanHooks(app as unknown as FastifyHooksLike);
+      app.addHook("onClose", release);
+      return;
+    }
     const plugin = fastifyInstrumentation(frameworkSpans).plugin() as unknown as (
       instance: unknown,
       opts: object,

@@ -11,6 +11,7 @@ import { onShutdown } from "../shutdown-hooks.js";
 import type { ResolvedConfig } from "./config.js";
 import { createDropCounter } from "./drop-counter.js";
 import { createExporter } from "./exporter.js";
+import { PooledIdGenerator } from "./id-generator.js";
 import { connectInstrumentations } from "./instrumentations.js";
 import { loadSdk } from "./load.js";
 import type { TracingHandle } from "./options.js";
@@ -87,6 +88,7 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
     resource: buildResource(config),
     sampler: buildSampler(config),
     spanProcessors: processors,
+    idGenerator: new PooledIdGenerator(),
   });
 
   context.setGlobalContextManager(new contextAsyncHooks.AsyncLocalStorageContextManager().enable());

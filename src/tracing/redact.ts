@@ -13,6 +13,7 @@ const QUERY_KEYS = ["url.query"];
 const PATH_KEYS = ["url.path", "http.target"];
 /** `scheme://authority` at the start of an absolute URL (authority includes any userinfo). */
 const ABSOLUTE_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+const SLASH = 0x2f;
 
 /** Builds the predicate "is this query parameter sensitive" from the configured name suffixes. */
 export function sensitiveParamMatcher(suffixes: readonly string[]): (name: string) => boolean {
@@ -74,8 +75,9 @@ export class RedactingSpanProcessor implements SpanProcessor {
       if (typeof raw !== "string") continue;
       let value = raw;
       // An absolute-form request target (`GET http://user:pass@host/a HTTP/1.1`) arrives here
-      // whole; a path attribute keeps the path only, so userinfo never stays in it.
-      const origin = ABSOLUTE_ORIGIN.exec(value);
+      // whole; a path attribute keeps the path only, so userinfo never stays in it. (A path
+      // starting with "/" cannot be one: the regular expression is skipped for it.)
+      const origin = value.charCodeAt(0) === SLASH ? null : ABSOLUTE_ORIGIN.exec(value);
       if (origin !== null) value = value.slice(origin[0].length) || "/";
       const at = value.indexOf("?");
       if (at >= 0) {
