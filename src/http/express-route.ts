@@ -171,12 +171,14 @@ export function expressRouteTemplate(
   const route = request.route;
   if (route === undefined || route === null) return undefined;
   // The app the middleware is mounted on sees every router below it; the request's own app
-  // (a sub-app mounted with `app.use(path, subApp)`) knows its prefix through `parent`.
-  let candidates: Candidate[] | undefined;
-  for (const app of [mountedOn as ExpressApp | undefined, request.app]) {
-    if (app === undefined) continue;
-    candidates = candidatesFor(app, route);
-    if (candidates !== undefined && candidates.length > 0) break;
+  // (a sub-app mounted with `app.use(path, subApp)`) knows its prefix through `parent`. Read
+  // `req.app` only when needed: each property read on Express's re-parented request misses V8's
+  // caches (see ./untracked.ts).
+  let candidates =
+    mountedOn === undefined ? undefined : candidatesFor(mountedOn as ExpressApp, route);
+  if (candidates === undefined || candidates.length === 0) {
+    const app = request.app;
+    if (app !== undefined) candidates = candidatesFor(app, route);
   }
   if (candidates === undefined || candidates.length === 0) return pathText(route.path) || undefined;
   if (candidates.length === 1) return (candidates[0] as Candidate).template;

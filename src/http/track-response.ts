@@ -4,6 +4,7 @@
  * included); a response that closed before finishing means the client went away, and records
  * 499 with the time until the abort. Exactly one record per request, whatever happens.
  */
+import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
@@ -26,6 +27,19 @@ const CLIENT_CLOSED = Number(CLIENT_CLOSED_STATUS);
 const tracked = new WeakSet<ServerResponse>();
 
 /**
+ * `res.on`, read once: on Express's responses (re-parented onto Express's prototypes on every
+ * request) each property read misses V8's caches and walks the prototype chain, so the hot path
+ * reads as few properties of `req` and `res` as it can (see ./untracked.ts).
+ */
+const addListener = EventEmitter.prototype.on;
+
+/** Whether `res.end()` ran: `finished`, one own field, else the `writableEnded` getter over it. */
+function ended(res: ServerResponse): boolean {
+  const finished = (res as { finished?: unknown }).finished;
+  return typeof finished === "boolean" ? finished : res.writableEnded;
+}
+
+/**
  * Starts measuring `res`; the result is recorded by `recorder` when `res` closes. Returns
  * `false` when `res` is already tracked (a second middleware), so the caller adds nothing.
  */
@@ -38,8 +52,10 @@ export function trackResponse(
   if (tracked.has(res)) return false;
   tracked.add(res);
   const start = performance.now();
-  res.on("close", function recordOnClose(this: ServerResponse) {
-    record(req, this, recorder, endpoint, start);
+  // Read now, while the framework's own reads of it have V8's caches warm.
+  const method = req.method;
+  addListener.call(res, "close", function recordOnClose(this: ServerResponse) {
+    record(req, this, method, recorder, endpoint, start);
   });
   return true;
 }
@@ -47,6 +63,7 @@ export function trackResponse(
 function record(
   req: IncomingMessage,
   res: ServerResponse,
+  method: string | undefined,
   recorder: HttpRecorder,
   endpointOrResolver: string | EndpointResolver,
   start: number,
@@ -56,12 +73,12 @@ function record(
     const endpoint =
       typeof endpointOrResolver === "string" ? endpointOrResolver : endpointOrResolver(req, res);
     if (endpoint === undefined) return;
-    // `writableEnded`: the server completed the response (end() ran); a close before that means
-    // the client went away. (`writableFinished` also waits for the flush, which injected
-    // test requests never report.)
-    const status = res.writableEnded ? res.statusCode : CLIENT_CLOSED;
+    // Ended: the server completed the response (end() ran); a close before that means the
+    // client went away. (`writableFinished` also waits for the flush, which injected test
+    // requests never report.)
+    const status = ended(res) ? res.statusCode : CLIENT_CLOSED;
     recorder.record(
-      req.method,
+      method,
       endpoint,
       status,
       (performance.now() - start) / 1000,
