@@ -6,10 +6,12 @@ import { fileURLToPath } from "node:url";
 import { renderChart } from "./chart.mjs";
 import { quantile } from "./stats.mjs";
 
-const range = (s, unit = "") => `${s.median}${unit} (${s.p25}–${s.p75}; ${s.min}–${s.max})`;
+/** `median [p25–p75]`: the median over the rounds and its interquartile range. */
+const range = (s) => `${s.median} [${s.p25}–${s.p75}]`;
 const signed = (value) => (value > 0 ? `+${value}` : String(value));
+/** `**median** [p25, p75] (min…max)` of a paired difference. */
 const signedRange = (s) =>
-  `**${signed(s.median)}** (${signed(s.p25)}…${signed(s.p75)}; ${signed(s.min)}…${signed(s.max)})`;
+  `**${signed(s.median)}** [${signed(s.p25)}, ${signed(s.p75)}] (${signed(s.min)}…${signed(s.max)})`;
 
 function check(row) {
   if (row.checksFailed.length > 0) return `FAILED: ${row.checksFailed[0]}`;
@@ -20,7 +22,7 @@ function check(row) {
 
 export function renderTable(summary) {
   return [
-    "| configuration | rounds | server CPU µs/req | extra µs/req vs bare (paired) | req/s | req/s ÷ bare (paired) | p99 ms | check |",
+    "| configuration | rounds | server CPU µs/req, median [IQR] | extra µs/req vs bare, paired: median [IQR] (min…max) | req/s | req/s ÷ bare, paired: median [IQR] | p99 ms | check |",
     "|---|---:|---:|---:|---:|---:|---:|---|",
     ...summary.map(
       (row) =>
@@ -61,7 +63,7 @@ export function renderMarkdown(result) {
   return [
     `# HTTP benchmark, ${result.meta.date}`,
     "",
-    `Source: ${result.meta.source}. ${result.meta.args.rounds} interleaved rounds; per round and configuration ${result.meta.requests}. Values: median (interquartile range; min–max) over the rounds.`,
+    `Source: ${result.meta.source}. ${result.meta.args.rounds} interleaved rounds; per round and configuration ${result.meta.requests}. ${result.meta.minutes} minutes. "Paired": each round's value minus (or divided by) the bare framework's of the same round; median over the rounds, interquartile range in brackets, extremes in parentheses.`,
     "",
     renderTable(result.summary),
     "",
