@@ -74,7 +74,6 @@ async function load(port, count, connections) {
 const callgrind = (command, pid) => run("callgrind_control", [command, String(pid)]);
 
 const nodeFlags = [
-  "--expose-gc",
   ...args["node-flags"].split(" ").filter(Boolean),
   // --perf-basic-prof also turns on V8's code log; keep it out of the working directory.
   ...(args.profile ? ["--perf-basic-prof", "--logfile=/dev/null", "--no-logfile-per-isolate"] : []),
@@ -98,10 +97,6 @@ async function count(project, config, dir) {
     child.on("exit", (code) => reject(new Error(`${config} exited ${code}: ${output}`)));
   });
   await load(port, Number(args.warmup), Number(args.connections));
-  // A full GC first (server.mjs, SIGUSR2), so every configuration starts counting from a
-  // collected heap and no start-up major GC falls into one window but not another.
-  child.kill("SIGUSR2");
-  await new Promise((resolve) => setTimeout(resolve, 3000));
   await callgrind("--instr=on", child.pid);
   await callgrind("--zero", child.pid);
   await load(port, Number(args.requests), Number(args.connections));

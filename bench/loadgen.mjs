@@ -40,10 +40,6 @@ const run = (amount) =>
   );
 
 const warmup = await run(Number(args.warmup));
-// A full GC in the server (see server.mjs), then the measured window starts from the same state
-// for every configuration.
-process.kill(pid, "SIGUSR2");
-await new Promise((resolve) => setTimeout(resolve, 300));
 const coresBefore = coreBusySeconds();
 const serverBefore = processCpuSeconds(pid);
 const selfBefore = processCpuSeconds(process.pid);

@@ -40,7 +40,6 @@ function get(port, path, headers = {}) {
 function startServer(project, mode, build, port, core) {
   const [command, argv] = pinned(core, [
     process.execPath,
-    "--expose-gc",
     join(project, "bench", "server.mjs"),
     mode,
     String(port),

@@ -3,10 +3,7 @@
 // (the ESM build, dist/index.js) or with `require` (the CommonJS build, dist/index.cjs). In the
 // repository the name resolves to its own dist/ (package self-reference); in the project the
 // packed tarball was installed into, to node_modules. On SIGTERM a traced server flushes its
-// spans and prints what it exported, then exits. Started with --expose-gc, it runs a full
-// garbage collection on SIGUSR2: the harness sends one between the warm-up and the measured
-// requests, so no configuration carries its first major GC (a start-up event: the initial heap
-// limit being crossed once) into the measured window while another does not.
+// spans and prints what it exported, then exits.
 import { createRequire } from "node:module";
 import { discardingExporter } from "./server-tracing.mjs";
 import { modes, tracing, usesPackage } from "./server-modes.mjs";
@@ -37,7 +34,6 @@ if (usesPackage(mode)) {
 
 await start(port, pkg);
 
-process.on("SIGUSR2", () => globalThis.gc?.());
 process.on("SIGTERM", async () => {
   await tracing.flush();
   console.log(JSON.stringify(discardingExporter.report()));
