@@ -61,10 +61,20 @@ async function load(port, count, connections) {
         })
         .on("error", reject);
     });
+  // A keep-alive socket the server closed as idle (Express: 5 s keepAliveTimeout, which a
+  // valgrind'd server under load can reach between two requests) resets; retry on a new one.
+  const oneWithRetry = async (attempt = 1) => {
+    try {
+      await one();
+    } catch (error) {
+      if (attempt >= 3 || error.code !== "ECONNRESET") throw error;
+      await oneWithRetry(attempt + 1);
+    }
+  };
   const worker = async () => {
     while (left > 0) {
       left -= 1;
-      await one();
+      await oneWithRetry();
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
