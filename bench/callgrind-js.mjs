@@ -37,6 +37,14 @@ function jsName(map, address) {
   return found && address < found.end ? found.name : undefined;
 }
 
+/**
+ * V8's garbage collector by function name: the collectors, marking, sweeping, evacuation, the
+ * remembered sets and free lists they maintain, the write barrier, and the bitmap popcount and
+ * code-flushing checks they do.
+ */
+export const GC_NAME =
+  /GC|Heap|Mark|Scaveng|Sweep|Evacuat|heap::|Worklist|Barrier|Visitor|RememberedSet|SlotSet|FreeList|LiveObject|Ephemeron|ShouldFlushCode|CompactPrototypeTransition|^__popcount|^Builtins_RecordWrite/i;
+
 /** Our dist, a package under node_modules, node:internal, V8 (by C++ namespace), libc… */
 function origin(name) {
   if (/\/dist\/(index|register)\.c?js/.test(name)) return "@crisislen/observability";
@@ -44,12 +52,7 @@ function origin(name) {
   if (pkg) return pkg[1];
   if (/node:|internal\//.test(name)) return "node (JS)";
   if (/bench\//.test(name)) return "bench server";
-  if (
-    /GC|Heap|Mark|Scaveng|Sweep|Evacuat|heap::|Worklist|Barrier|Visitor|^Builtins_RecordWrite/i.test(
-      name,
-    )
-  )
-    return "V8 GC";
+  if (GC_NAME.test(name)) return "V8 GC";
   if (/compiler::|Turbofan|Maglev|baseline::|Compile|interpreter::|Bytecode/.test(name))
     return "V8 compiler";
   if (/^Builtins_|Runtime_|v8::/.test(name)) return "V8 runtime/builtins";
@@ -64,11 +67,11 @@ function origin(name) {
  * Self instructions of a callgrind dump by origin and by function; JIT code is named from the
  * perf map when one is given, else counted as "JIT code".
  */
-export function attribute(callgrindFile, mapFile) {
+export function attribute(callgrindFile, mapFile, { inclusive = false } = {}) {
   const map = readPerfMap(mapFile);
   const annotated = execFileSync(
     "callgrind_annotate",
-    ["--inclusive=no", "--threshold=100", callgrindFile],
+    [`--inclusive=${inclusive ? "yes" : "no"}`, "--threshold=100", callgrindFile],
     { maxBuffer: 1 << 28, encoding: "utf8" },
   );
   const byOrigin = new Map();
@@ -92,7 +95,12 @@ export function attribute(callgrindFile, mapFile) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: "string", default: "40" } },
+    options: {
+      top: { type: "string", default: "40" },
+      // Functions (substrings of their names) whose inclusive cost to print: what a hook costs
+      // with everything it calls, e.g. --inclusive traceRequest,endServerSpan,emitInitScript
+      inclusive: { type: "string" },
+    },
   });
   const [callgrindFile, mapFile, requestsText] = positionals;
   const perRequest = Number(requestsText ?? 1);
@@ -108,4 +116,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     .sort((a, b) => b[1] - a[1])
     .slice(0, Number(values.top)))
     console.log(`${show(cost).padStart(10)}  ${name.slice(0, 150)}`);
+  if (values.inclusive) {
+    const { byFunction: inclusiveCost } = attribute(callgrindFile, mapFile, { inclusive: true });
+    console.log(
+      "\ninclusive (the function and everything it calls; JIT-inlined callees included):",
+    );
+    for (const wanted of values.inclusive.split(",")) {
+      const rows = [...inclusiveCost].filter(([name]) => name.includes(wanted));
+      const cost = rows.reduce((sum, [, value]) => sum + value, 0);
+      console.log(`${show(cost).padStart(10)}  ${wanted} (${rows.length} code object(s))`);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 // The HTTP benchmark: `npm run bench` (all configurations, about 20 minutes on a quiet 2-core
-// machine) or `node bench/run.mjs [--rounds 15] [--configs fastify-bare,fastify-ours@cjs,…]
-// [--source packed|repo]`. See docs/benchmarks.md for the method. In short:
+// machine; publishes into the docs when the run was quiet) or `node bench/run.mjs [--rounds 15]
+// [--configs fastify-bare,fastify-ours@cjs,…] [--source packed|repo]`. See docs/benchmarks.md
+// for the method. In short:
 // - every configuration runs once per round, rounds interleaved and rotated, each run a fresh
 //   server pinned to one core and the load generator (autocannon) pinned to another;
 // - a run is a warm-up batch then a fixed number of requests; the number compared is the server's
@@ -17,6 +18,7 @@ import { parseArgs } from "node:util";
 import { rmSync } from "node:fs";
 import { busyShare, machineLoad } from "./cpu-clock.mjs";
 import { createPackedProject } from "./packed-project.mjs";
+import { publish } from "./publish.mjs";
 import { writeReport, quietness, renderTable, renderBuilds } from "./report.mjs";
 import { runOne } from "./run-one.mjs";
 import { buildDifferences, summarize } from "./stats.mjs";
@@ -48,6 +50,9 @@ const { values: raw } = parseArgs({
     "foreign-max": { type: "string", default: "0.05" },
     attempts: { type: "string", default: "3" },
     out: { type: "string", default: join(root, "bench", "results", "http.json") },
+    // Write the result into docs/benchmarks.md and README.md — only after a complete run (every
+    // default configuration, packed source, ≥ 15 rounds) on a quiet machine with every check passed.
+    publish: { type: "boolean", default: false },
   },
 });
 const args = {
@@ -143,4 +148,19 @@ writeReport(raw.out, result);
 console.log(renderTable(summary));
 console.log(`\n${renderBuilds(result.builds)}\n\n${quietness(meta, runs)}`);
 console.log(`\n${meta.minutes} min; written to ${dirname(raw.out)}`);
-if (summary.some((row) => row.checksFailed.length > 0 || row.errors > 0)) process.exitCode = 1;
+const failed = summary.some((row) => row.checksFailed.length > 0 || row.errors > 0);
+if (failed) process.exitCode = 1;
+if (raw.publish) {
+  const complete =
+    DEFAULT_CONFIGS.split(",").every((config) => args.configs.includes(config)) &&
+    args.source === "packed" &&
+    args.rounds >= 15;
+  if (complete && meta.quiet && !failed) {
+    publish(result);
+    console.log("published into docs/benchmarks.md and README.md");
+  } else {
+    console.log(
+      `not published: ${[!complete && "not a complete default run", !meta.quiet && "the machine was not quiet", failed && "a check failed"].filter(Boolean).join(", ")}; the docs keep their previous numbers`,
+    );
+  }
+}

@@ -75,23 +75,22 @@ function startServerSpan(request: RequestLike): Context | undefined {
   if (trace.getSpan(parent) === undefined) parent = propagation.extract(parent, raw.headers);
   const method = raw.method ?? "GET";
   const route = config?.url;
-  const userAgent = raw.headers["user-agent"];
+  // What a sampler or span processor may key on is given at the start; the rest is set on the
+  // started span, which costs one pass over it instead of the SDK's three (two sanitizing copies
+  // and the span's own) — the same split @fastify/otel and our request hook had before.
   const span = spans.startSpan(
     route === undefined ? method : `${method} ${route}`,
     {
       kind: SpanKind.SERVER,
-      attributes: {
-        "http.request.method": method,
-        "url.path": raw.url,
-        "url.scheme": request.protocol,
-        "http.route": route,
-        "client.address": request.ip,
-        "user_agent.original": typeof userAgent === "string" ? userAgent : undefined,
-        "network.protocol.version": raw.httpVersion,
-      },
+      attributes: { "http.request.method": method, "url.path": raw.url, "http.route": route },
     },
     parent,
   );
+  span.setAttribute("url.scheme", request.protocol as string);
+  span.setAttribute("client.address", request.ip as string);
+  const userAgent = raw.headers["user-agent"];
+  if (typeof userAgent === "string") span.setAttribute("user_agent.original", userAgent);
+  span.setAttribute("network.protocol.version", raw.httpVersion);
   request[SPAN] = span;
   setServerSpan(raw, span);
   return trace.setSpan(parent, span);
