@@ -47,6 +47,8 @@ function readmeTable(result) {
     line("Express + a no-op middleware (the floor)", "express-noop"),
     line("Express + express-prom-bundle", "express-prom-bundle"),
     line("Express + @promster/express", "express-promster"),
+    "",
+    "![Server CPU per request](bench/results/http.svg)",
   ].join("\n");
 }
 
@@ -65,6 +67,8 @@ export function publish(result) {
       .split("\n")
       .map((line) => `> ${line}`)
       .join("\n>\n"),
+    "",
+    "![Server CPU per request](../bench/results/http.svg)",
   ].join("\n");
   writeFileSync(docsFile, replaceBetween(readFileSync(docsFile, "utf8"), "http", docs, docsFile));
   writeFileSync(

@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, release } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { busyShare, machineLoad } from "./cpu-clock.mjs";
 import { createPackedProject } from "./packed-project.mjs";
 import { publish } from "./publish.mjs";
@@ -49,7 +49,9 @@ const { values: raw } = parseArgs({
     "quiet-timeout": { type: "string", default: "60" },
     "foreign-max": { type: "string", default: "0.05" },
     attempts: { type: "string", default: "3" },
-    out: { type: "string", default: join(root, "bench", "results", "http.json") },
+    // A complete default run on a quiet machine is written to bench/results/http.json (and
+    // published with --publish); any other run to bench/results/tmp/http.json (not committed).
+    out: { type: "string" },
     // Write the result into docs/benchmarks.md and README.md — only after a complete run (every
     // default configuration, packed source, ≥ 15 rounds) on a quiet machine with every check passed.
     publish: { type: "boolean", default: false },
@@ -144,17 +146,21 @@ const meta = {
   quiet: runs.every((run) => run.foreignShareServerCore <= args.foreignMax),
 };
 const result = { meta, summary, builds: buildDifferences(args.configs, runs), runs };
-writeReport(raw.out, result);
+const complete =
+  DEFAULT_CONFIGS.split(",").every((config) => args.configs.includes(config)) &&
+  args.source === "packed" &&
+  args.rounds >= 15;
+const out =
+  raw.out ??
+  join(root, "bench", "results", ...(complete && meta.quiet ? [] : ["tmp"]), "http.json");
+mkdirSync(dirname(out), { recursive: true });
+writeReport(out, result);
 console.log(renderTable(summary));
 console.log(`\n${renderBuilds(result.builds)}\n\n${quietness(meta, runs)}`);
-console.log(`\n${meta.minutes} min; written to ${dirname(raw.out)}`);
+console.log(`\n${meta.minutes} min; written to ${dirname(out)}`);
 const failed = summary.some((row) => row.checksFailed.length > 0 || row.errors > 0);
 if (failed) process.exitCode = 1;
 if (raw.publish) {
-  const complete =
-    DEFAULT_CONFIGS.split(",").every((config) => args.configs.includes(config)) &&
-    args.source === "packed" &&
-    args.rounds >= 15;
   if (complete && meta.quiet && !failed) {
     publish(result);
     console.log("published into docs/benchmarks.md and README.md");
