@@ -1,13 +1,15 @@
 /**
- * Trace and span ids from a pool of random hex text, refilled in bulk: the SDK's default
- * generator calls `Math.random()` per 4 bytes and hex-encodes each id in its own native call,
- * which costs more per request (a root span needs both ids) than the rest of span creation
- * but for the attributes. This one encodes 4 KiB of `crypto.randomFillSync` bytes at a time and
- * cuts ids from that text. Ids are lowercase hex, 32 and 16 characters, never all zero (W3C).
+ * Trace and span ids cut from a small pool of random hex text, refilled in bulk: the SDK's
+ * default generator calls `Math.random()` per 4 bytes and hex-encodes each id in its own native
+ * call, which cost more per request (a root span needs both ids) than anything else in span
+ * creation but the attributes. This one encodes 256 `crypto.randomFillSync` bytes at a time and
+ * returns substrings of that text. A substring of 13 or more characters shares the text it was
+ * cut from, so a long-lived id (an exemplar) keeps one 512-character pool alive: the pool is
+ * kept small for that. Ids are lowercase hex, 32 and 16 characters, never all zero (W3C).
  */
 import { randomFillSync } from "node:crypto";
 
-const POOL_BYTES = 4096;
+const POOL_BYTES = 256;
 const ALL_ZERO_SPAN = "0".repeat(16);
 const ALL_ZERO_TRACE = "0".repeat(32);
 
@@ -22,21 +24,14 @@ export class PooledIdGenerator implements IdGeneratorLike {
   #hex = "";
   #offset = 0;
 
-  /**
-   * The next `length` hex characters. Cut as 8-character pieces joined, so no id is a slice
-   * that would keep the whole pool text alive for as long as the id lives (an exemplar, say).
-   */
+  /** The next `length` hex characters of the pool, refilled when it runs out. */
   #take(length: number): string {
     if (this.#offset + length > this.#hex.length) {
       randomFillSync(this.#bytes);
       this.#hex = this.#bytes.toString("hex");
       this.#offset = 0;
     }
-    const hex = this.#hex;
-    let id = "";
-    for (let at = this.#offset, end = this.#offset + length; at < end; at += 8) {
-      id += hex.substring(at, at + 8);
-    }
+    const id = this.#hex.substring(this.#offset, this.#offset + length);
     this.#offset += length;
     return id;
   }
