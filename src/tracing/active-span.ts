@@ -6,10 +6,10 @@
  *   handlers and middleware, but NOT reliably in a `res.on("close")`/`"finish"` callback (those
  *   run in the context of whoever emits the event). Its `requestHook` records the span for the
  *   raw request in ../server-spans.ts.
- * - Fastify with @fastify/otel: the `request` span (our server span) is active from `onRequest`
- *   through the handler; @fastify/otel ends it in `onSend` and forgets it, and in `onResponse`
- *   and in `res.on("close")` it is not the active context. Our `requestHook` records it for
- *   `request.raw` the same way, so pass `request.raw`.
+ * - Fastify: the server span is active from `onRequest` through the handler; it ends in
+ *   `onSend`, and in `onResponse` and in `res.on("close")` it is not the active context. The
+ *   hooks (or, with `frameworkSpans`, @fastify/otel's `requestHook`) record it for `request.raw`
+ *   the same way, so pass `request.raw`.
  * So pass the raw `IncomingMessage` whenever you have it; the active context is the fallback.
  */
 import type { IncomingMessage } from "node:http";

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
 import { baseUrl, memoryExporter } from "./helpers.js";
 
-// @fastify/otel is applied to the instance, so Fastify 4 needs no require hook and is traced
+// The tracing hooks are added to the instance, so Fastify 4 needs no require hook and is traced
 // even when installed under an npm alias (unlike Express, whose patching matches module names).
 describe("instrumentApp on Fastify 4", () => {
   const app = fastify4();
