@@ -11,6 +11,7 @@
  * that renamed and re-attributed its `request` span.
  */
 import type { IncomingMessage } from "node:http";
+import { performance } from "node:perf_hooks";
 import {
   context,
   defaultTextMapGetter,
@@ -150,7 +151,9 @@ export function addServerSpanHooks(app: FastifyHooksLike): void {
         span.setAttribute("http.response.status_code", status);
         if (status >= 500 && !request[ERROR_RECORDED])
           span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
+        // A performance timestamp: the SDK converts it with the span's own clock offset, the
+        // same end time it computes without one, in fewer steps.
+        span.end(performance.now());
       }
       done(null, payload);
     },
