@@ -1,0 +1,43 @@
+/**
+ * The real upstream Helm charts the deploy folder installs, packaged as `helm dependency build` would
+ * download them. They live beside the repository (`../shared/charts`, or CRISISLEN_UPSTREAM_CHARTS);
+ * a fresh clone has none, and the tests that render them skip with the reason from `upstreamMissing()`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { deployScript, repoRoot } from "./paths.js";
+
+export const upstreamChartsDir = path.resolve(
+  process.env.CRISISLEN_UPSTREAM_CHARTS ?? path.join(repoRoot, "../shared/charts"),
+);
+
+/** Chart name → the version deploy.sh pins (its `<NAME>_CHART_VERSION:-x.y.z` defaults). */
+function pinnedVersions(): Record<string, string> {
+  const script = readFileSync(deployScript, "utf8");
+  const pin = (variable: string) => {
+    const version = new RegExp(`${variable}="\\$\\{${variable}:-([^}]+)\\}"`).exec(script)?.[1];
+    if (!version) throw new Error(`deploy.sh pins no ${variable}`);
+    return version;
+  };
+  return {
+    postgresql: pin("POSTGRESQL_CHART_VERSION"),
+    redis: pin("REDIS_CHART_VERSION"),
+    jaeger: pin("JAEGER_CHART_VERSION"),
+    "kube-prometheus-stack": pin("KPS_CHART_VERSION"),
+  };
+}
+
+export type UpstreamChart = "postgresql" | "redis" | "jaeger" | "kube-prometheus-stack";
+
+/** The package file of a chart at the version deploy.sh pins, e.g. …/jaeger-4.11.1.tgz. */
+export function upstreamPackage(chart: UpstreamChart): string {
+  return path.join(upstreamChartsDir, `${chart}-${pinnedVersions()[chart]}.tgz`);
+}
+
+/** Why the real charts can't be rendered here, or undefined when every pinned package is present. */
+export function upstreamMissing(): string | undefined {
+  const charts: UpstreamChart[] = ["postgresql", "redis", "jaeger", "kube-prometheus-stack"];
+  const missing = charts.map(upstreamPackage).filter((file) => !existsSync(file));
+  if (missing.length === 0) return undefined;
+  return `the upstream chart packages are not on this machine (${missing.map((f) => path.basename(f)).join(", ")} in ${upstreamChartsDir}; set CRISISLEN_UPSTREAM_CHARTS)`;
+}
