@@ -3,7 +3,7 @@
  * download them. They live beside the repository (`../shared/charts`, or CRISISLEN_UPSTREAM_CHARTS);
  * a fresh clone has none, and the tests that render them skip with the reason from `upstreamMissing()`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deployScript, repoRoot } from "./paths.js";
 
@@ -29,15 +29,39 @@ function pinnedVersions(): Record<string, string> {
 
 export type UpstreamChart = "postgresql" | "redis" | "jaeger" | "kube-prometheus-stack";
 
+/** The version deploy.sh pins for a chart. */
+export function pinnedVersion(chart: UpstreamChart): string {
+  return pinnedVersions()[chart] as string;
+}
+
 /** The package file of a chart at the version deploy.sh pins, e.g. …/jaeger-4.11.1.tgz. */
 export function upstreamPackage(chart: UpstreamChart): string {
   return path.join(upstreamChartsDir, `${chart}-${pinnedVersions()[chart]}.tgz`);
 }
 
-/** Why the real charts can't be rendered here, or undefined when every pinned package is present. */
+export const UPSTREAM_CHARTS: UpstreamChart[] = [
+  "postgresql",
+  "redis",
+  "jaeger",
+  "kube-prometheus-stack",
+];
+
+/** The versions of `chart` packaged in the upstream folder (whatever deploy.sh pins). */
+export function availableVersions(chart: UpstreamChart): string[] {
+  const pattern = new RegExp(`^${chart}-(\\d+\\.\\d+\\.\\d+)\\.tgz$`);
+  return readdirSync(upstreamChartsDir).flatMap((file) => pattern.exec(file)?.[1] ?? []);
+}
+
+/**
+ * Why the real charts can't be rendered here (no upstream folder, or a chart with no package in it),
+ * or undefined. A package at another version than deploy.sh pins is not "missing": the tests then
+ * fail on the pin instead of skipping.
+ */
 export function upstreamMissing(): string | undefined {
-  const charts: UpstreamChart[] = ["postgresql", "redis", "jaeger", "kube-prometheus-stack"];
-  const missing = charts.map(upstreamPackage).filter((file) => !existsSync(file));
-  if (missing.length === 0) return undefined;
-  return `the upstream chart packages are not on this machine (${missing.map((f) => path.basename(f)).join(", ")} in ${upstreamChartsDir}; set CRISISLEN_UPSTREAM_CHARTS)`;
+  if (!existsSync(upstreamChartsDir)) {
+    return `the upstream chart packages are not on this machine (no ${upstreamChartsDir}; set CRISISLEN_UPSTREAM_CHARTS)`;
+  }
+  const absent = UPSTREAM_CHARTS.filter((chart) => availableVersions(chart).length === 0);
+  if (absent.length === 0) return undefined;
+  return `no package of ${absent.join(", ")} in ${upstreamChartsDir}`;
 }
