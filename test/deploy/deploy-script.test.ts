@@ -163,7 +163,7 @@ describe("deploy/scripts/deploy.sh", () => {
     const where = (o: KubeObject) =>
       o.kind === "Namespace" ? o.metadata.name : (o.metadata.namespace ?? "<none>");
     expect(new Set(appObjects.map(where))).toEqual(new Set(["team-a"]));
-    const config = appObjects.find((o) => o.kind === "ConfigMap") as {
+    const config = appObjects.find((o) => o.kind === "ConfigMap") as unknown as {
       data: Record<string, string>;
     };
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
