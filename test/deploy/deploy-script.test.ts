@@ -19,8 +19,9 @@ const GOOD_RECEIVERS = [
 let sandbox: string;
 
 /**
- * Stand-in kubectl and helm: log their arguments and succeed. The kubectl stand-in also saves what
- * each `apply -k <dir>` would send (the real kubectl's `kustomize <dir>`, into $BUILDS), and answers
+ * Stand-in kubectl and helm: log their arguments and succeed. With RECORD_BUILDS=1 the kubectl
+ * stand-in also saves what each `apply -k <dir>` would send (the real kubectl's `kustomize <dir>`,
+ * into $BUILDS). It answers
  * `get deployment … last-applied-configuration` with $LAST_APPLIED.
  */
 beforeAll(async () => {
@@ -36,7 +37,7 @@ beforeAll(async () => {
       'echo "kubectl $*" >> "$CALL_LOG"',
       'args=("$@")',
       'for i in "${!args[@]}"; do',
-      '  if [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app ]]; then',
+      '  if [ -n "$RECORD_BUILDS" ] && [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app ]]; then',
       '    echo "--- # apply -k ${args[$((i + 1))]}" >> "$BUILDS"',
       `    "${toolPath("kubectl")}" kustomize "\${args[$((i + 1))]}" >> "$BUILDS"`,
       "  fi",
@@ -155,6 +156,7 @@ describe("deploy/scripts/deploy.sh", () => {
     const { code, stderr, calls, builds } = await deploy(["production"], GOOD_SECRETS, {
       NAMESPACE: "team-a",
       MONITORING_NAMESPACE: "obs",
+      RECORD_BUILDS: "1",
     });
     expect(stderr).toBe("");
     expect(code).toBe(0);
