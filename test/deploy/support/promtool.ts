@@ -25,6 +25,7 @@ export function promtool(args: string[], cwd: string, timeoutMs = 30_000): Promi
  * Writes a promtool unit-test file into dir and runs `promtool test rules` on it.
  *
  * @param timeoutMs @default 30_000
+ * @param name the test file's name in dir. @default "unit.test.yaml"
  */
 export async function promtoolTest(
   dir: string,
