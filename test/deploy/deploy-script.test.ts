@@ -26,9 +26,10 @@ let sandbox: string;
  */
 beforeAll(async () => {
   sandbox = await mkdtemp(path.join(tmpdir(), "crisislen-deploy-sh-"));
+  // `helm template` is real: deploy.sh renders the SLO rules for another NAMESPACE with it.
   await writeFile(
     path.join(sandbox, "helm"),
-    `#!/usr/bin/env bash\necho "helm $*" >> "$CALL_LOG"\n`,
+    `#!/usr/bin/env bash\nif [ "$1" = template ]; then exec "${toolPath("helm")}" "$@"; fi\necho "helm $*" >> "$CALL_LOG"\n`,
   );
   await writeFile(
     path.join(sandbox, "kubectl"),
@@ -37,7 +38,7 @@ beforeAll(async () => {
       'echo "kubectl $*" >> "$CALL_LOG"',
       'args=("$@")',
       'for i in "${!args[@]}"; do',
-      '  if [ -n "$RECORD_BUILDS" ] && [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app ]]; then',
+      '  if [ -n "$RECORD_BUILDS" ] && [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app* ]]; then',
       '    echo "--- # apply -k ${args[$((i + 1))]}" >> "$BUILDS"',
       `    "${toolPath("kubectl")}" kustomize "\${args[$((i + 1))]}" >> "$BUILDS"`,
       "  fi",
@@ -143,7 +144,7 @@ describe("deploy/scripts/deploy.sh", () => {
       "<monitoring namespace and receivers secret>",
       "helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 88.5.3 -n monitoring -f deploy/monitoring/kube-prometheus-stack-values.yaml --wait --timeout 10m",
       "helm upgrade --install jaeger jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 -n monitoring -f deploy/monitoring/jaeger-values.yaml --wait --timeout 10m",
-      "kubectl apply --server-side -n crisislen -k deploy/monitoring",
+      "kubectl apply --server-side -n crisislen -k $WORK/app-monitoring",
       "kubectl -n crisislen rollout status deployment/crisislen-api --timeout=300s",
       "kubectl -n crisislen get pods,services,ingresses,hpa",
       "kubectl -n crisislen get certificates",
@@ -165,9 +166,15 @@ describe("deploy/scripts/deploy.sh", () => {
     const where = (o: KubeObject) =>
       o.kind === "Namespace" ? o.metadata.name : (o.metadata.namespace ?? "<none>");
     expect(new Set(appObjects.map(where))).toEqual(new Set(["team-a"]));
-    const config = appObjects.find((o) => o.kind === "ConfigMap") as unknown as {
+    const config = appObjects.find((o) =>
+      o.metadata.name.startsWith("crisislen-api-config-"),
+    ) as unknown as {
       data: Record<string, string>;
     };
+    // The SLO rules are rendered for the namespace whose series they watch.
+    const slo = JSON.stringify(appObjects.find((o) => o.metadata.name === "crisislen-api-slo"));
+    expect(slo).toContain('namespace=\\"team-a\\"');
+    expect(slo).not.toContain('namespace=\\"crisislen\\"');
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
       "http://jaeger.obs.svc.cluster.local:4318",
     );
