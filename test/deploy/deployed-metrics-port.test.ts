@@ -4,8 +4,8 @@
  * staging and production overlays of the kustomize base) gives the app's container an
  * environment, computed as the kubelet would from the rendered ConfigMap, Secret and env entries.
  * Every set must bind both listeners to the pod's interfaces on the container ports and keep
- * /metrics off the app port, and every Ingress backend must reach the app port, never the metrics
- * port. Then both claims examples are started with exactly the production sets' environment,
+ * /metrics off the app port; every Ingress backend must reach the app port, never the metrics
+ * port, and the ServiceMonitor must scrape the metrics port. Then both claims examples are started with exactly the production sets' environment,
  * except for what cannot work on a test machine: the listeners move to free ports on 127.0.0.1 and
  * OTLP goes to a local receiver. GET /metrics on the app port must answer 404 (counted only as
  * `__unmatched__`), and the metrics port must serve the five metrics.
@@ -19,9 +19,10 @@ import { claimScoring, claimsApiOf } from "../e2e/support/claims-api.js";
 import { assertDistBuilt, startNode, stopAll } from "../e2e/support/processes.js";
 import { containerEnv } from "./support/container-env.js";
 import { helmTemplate } from "./support/helm.js";
-import { ingressBackends } from "./support/ingress-backends.js";
-import { kustomizeOverlay } from "./support/kustomize.js";
+import { ingressBackends, scrapeTargets } from "./support/port-routing.js";
+import { kustomize, kustomizeOverlay } from "./support/kustomize.js";
 import { findOne, type KubeObject } from "./support/manifests.js";
+import { monitoringOverlayDir } from "./support/paths.js";
 
 /** The Secret values-production.yaml names as `existingSecret`: created outside the chart. */
 const EXTERNAL_SECRETS = {
@@ -32,12 +33,21 @@ const EXTERNAL_SECRETS = {
   },
 };
 
+/** An overlay and its monitoring kustomization (the ServiceMonitor), as deploy.sh applies both. */
+async function withMonitoring(env: "staging" | "production"): Promise<KubeObject[]> {
+  const [app, monitoring] = await Promise.all([
+    kustomizeOverlay(env),
+    kustomize(monitoringOverlayDir(env)),
+  ]);
+  return [...app, ...monitoring];
+}
+
 const RENDERS: Record<string, () => Promise<KubeObject[]>> = {
   "helm (default values)": () => helmTemplate(),
   "helm (production values)": () =>
     helmTemplate({ release: "crisislen-api", valuesFiles: ["values-production.yaml"] }),
-  "kustomize overlays/staging": () => kustomizeOverlay("staging"),
-  "kustomize overlays/production": () => kustomizeOverlay("production"),
+  "kustomize overlays/staging": () => withMonitoring("staging"),
+  "kustomize overlays/production": () => withMonitoring("production"),
 };
 const SETS = Object.keys(RENDERS);
 /**
@@ -150,6 +160,20 @@ describe("the rendered container environment", () => {
       }
     },
   );
+});
+
+describe("the rendered ServiceMonitor", () => {
+  it.each(SETS)("%s: scrapes the Service port that reaches METRICS_PORT", (label) => {
+    const { objects, deployment, env } = rendered.get(label)!;
+    expect(scrapeTargets(objects)).toEqual([
+      {
+        where: expect.stringMatching(/ metrics$/),
+        service: deployment.metadata?.name,
+        servicePort: "metrics",
+        containerPort: Number(env.METRICS_PORT),
+      },
+    ]);
+  });
 });
 
 /** `http_requests_total` samples of an exposition, without the HELP/TYPE lines, sorted. */
