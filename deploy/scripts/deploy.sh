@@ -7,8 +7,10 @@
 # Environment (all optional):
 #   NAMESPACE             app namespace (default: crisislen, or crisislen-staging for staging); every
 #                         app object, the databases and the monitoring objects go there
-#   SECRETS_FILE          KEY=VALUE file with the app's secrets, kept outside git
+#   SECRETS_FILE          KEY=VALUE file with the app's own secrets, kept outside git
 #                         (default: deploy/k8s/overlays/<env>/secrets.env; template: overlays/secrets.env.example)
+#   DB_PASSWORDS_FILE     KEY=VALUE file with the database passwords only, kept outside git (default:
+#                         deploy/k8s/overlays/<env>/db-passwords.env; template: overlays/db-passwords.env.example)
 #   ALERTMANAGER_SECRETS_FILE  the Alertmanager receivers' credentials (default:
 #                         deploy/monitoring/alertmanager-receivers.env; template: alertmanager-receivers.env.example)
 #   KUBE_CONTEXT          kubectl/helm context to use (default: the current one)
@@ -31,8 +33,11 @@ readonly ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
 readonly HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
 readonly MONITORING_NAMESPACE="${MONITORING_NAMESPACE:-monitoring}"
 readonly APP=crisislen-api
-# Keys the Deployment and the database charts read; must match overlays/secrets.env.example.
-readonly REQUIRED_SECRET_KEYS=(SECRET_KEY POSTGRES_PASSWORD REDIS_PASSWORD)
+# Keys the app alone reads; must match overlays/secrets.env.example.
+readonly REQUIRED_SECRET_KEYS=(SECRET_KEY)
+# Keys the database charts read (and the app, for its URLs); must match overlays/db-passwords.env.example.
+# Their Secret holds nothing else: the PostgreSQL pods mount every key of it.
+readonly REQUIRED_DB_PASSWORD_KEYS=(POSTGRES_PASSWORD REDIS_PASSWORD)
 # Mounted into Alertmanager (kube-prometheus-stack-values.yaml, alertmanagerSpec.secrets).
 readonly ALERTMANAGER_SECRET=alertmanager-crisislen-receivers
 readonly REQUIRED_ALERTMANAGER_KEYS=(pagerduty-routing-key slack-webhook-url)
@@ -70,6 +75,7 @@ readonly OVERLAY="$DEPLOY_DIR/k8s/overlays/$ENVIRONMENT"
 if [ "$ENVIRONMENT" = production ]; then default_namespace=crisislen; else default_namespace=crisislen-staging; fi
 readonly NAMESPACE="${NAMESPACE:-$default_namespace}"
 readonly SECRETS_FILE="${SECRETS_FILE:-$OVERLAY/secrets.env}"
+readonly DB_PASSWORDS_FILE="${DB_PASSWORDS_FILE:-$OVERLAY/db-passwords.env}"
 readonly ALERTMANAGER_SECRETS_FILE="${ALERTMANAGER_SECRETS_FILE:-$DEPLOY_DIR/monitoring/alertmanager-receivers.env}"
 
 kube_args=()
@@ -114,6 +120,17 @@ check_env_file() {
   done
 }
 
+# Before the split, secrets.env held the database passwords too; kustomize would then fail on the
+# repeated key with a message about a "configmap", far from the cause.
+check_no_db_passwords_in_secrets() {
+  local key
+  for key in "${REQUIRED_DB_PASSWORD_KEYS[@]}"; do
+    if grep -q "^$key=" "$SECRETS_FILE"; then
+      die "$key is in $SECRETS_FILE; it belongs in $DB_PASSWORDS_FILE only (the database pods read that file's Secret)"
+    fi
+  done
+}
+
 check_name() {
   [[ "$2" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "$1='$2' is not a valid namespace name"
 }
@@ -125,6 +142,9 @@ preflight() {
   check_name NAMESPACE "$NAMESPACE"
   check_name MONITORING_NAMESPACE "$MONITORING_NAMESPACE"
   check_env_file "$SECRETS_FILE" "$DEPLOY_DIR/k8s/overlays/secrets.env.example" "${REQUIRED_SECRET_KEYS[@]}"
+  check_no_db_passwords_in_secrets
+  check_env_file "$DB_PASSWORDS_FILE" "$DEPLOY_DIR/k8s/overlays/db-passwords.env.example" \
+    "${REQUIRED_DB_PASSWORD_KEYS[@]}"
   if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
     check_env_file "$ALERTMANAGER_SECRETS_FILE" "$DEPLOY_DIR/monitoring/alertmanager-receivers.env.example" \
       "${REQUIRED_ALERTMANAGER_KEYS[@]}"
@@ -137,7 +157,7 @@ preflight() {
 }
 
 # The overlays as deployed: a copy of deploy/k8s (and deploy/monitoring, which the monitoring
-# overlays include) with the secrets file in place, wrapped in kustomizations that move every object
+# overlays include) with the two secrets files in place, wrapped in kustomizations that move every object
 # to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at MONITORING_NAMESPACE. The SLO
 # rules select their namespace's series: for another NAMESPACE they are rendered again from the
 # overlay's slo-values.yaml. Removed on exit.
@@ -147,6 +167,7 @@ prepare_kustomization() {
   cp -R "$DEPLOY_DIR/k8s" "$WORK/k8s"
   cp -R "$DEPLOY_DIR/monitoring" "$WORK/monitoring"
   install -m 600 "$SECRETS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/secrets.env"
+  install -m 600 "$DB_PASSWORDS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/db-passwords.env"
   MONITORING_KUSTOMIZATION="$WORK/app-monitoring"
   mkdir "$MONITORING_KUSTOMIZATION"
   if [ "$NAMESPACE" != "$default_namespace" ]; then
@@ -215,7 +236,7 @@ apply_step namespace
 
 step "Config and secrets"
 # The ConfigMap and the app's Secret (hash-suffixed: a change rolls the pods), and the fixed-name
-# database password Secret the bitnami charts read.
+# Secret with only the database passwords, which the bitnami charts read.
 apply_step config
 
 step "Databases (PostgreSQL, Redis)"

@@ -6,11 +6,8 @@ import { parseManifests, type KubeObject } from "./support/manifests.js";
 import { deployScript } from "./support/paths.js";
 import { run, runTool, toolPath } from "./support/tools.js";
 
-const GOOD_SECRETS = [
-  "SECRET_KEY=0123456789abcdef",
-  "POSTGRES_PASSWORD=s3cret",
-  "REDIS_PASSWORD=r3dis",
-].join("\n");
+const GOOD_SECRETS = "SECRET_KEY=0123456789abcdef\n";
+const GOOD_DB_PASSWORDS = ["POSTGRES_PASSWORD=s3cret", "REDIS_PASSWORD=r3dis"].join("\n");
 const GOOD_RECEIVERS = [
   "pagerduty-routing-key=0123456789abcdef0123456789abcdef",
   "slack-webhook-url=https://hooks.slack.com/services/T000/B000/XXXX",
@@ -56,6 +53,8 @@ async function deploy(
   secrets: string | undefined,
   extraEnv: NodeJS.ProcessEnv = {},
   receivers = GOOD_RECEIVERS,
+  /** null: no file. */
+  dbPasswords: string | null = GOOD_DB_PASSWORDS,
 ) {
   const dir = await mkdtemp(path.join(sandbox, "run-"));
   const callLog = path.join(dir, "calls.log");
@@ -67,10 +66,12 @@ async function deploy(
     CALL_LOG: callLog,
     BUILDS: builds,
     SECRETS_FILE: path.join(dir, "secrets.env"),
+    DB_PASSWORDS_FILE: path.join(dir, "db-passwords.env"),
     ALERTMANAGER_SECRETS_FILE: path.join(dir, "receivers.env"),
     ...extraEnv,
   };
   if (secrets !== undefined) await writeFile(path.join(dir, "secrets.env"), secrets);
+  if (dbPasswords !== null) await writeFile(path.join(dir, "db-passwords.env"), dbPasswords);
   await writeFile(path.join(dir, "receivers.env"), receivers);
   const result = await run("bash", [deployScript, ...args], { env, timeoutMs: 30_000 });
   // The generated kustomization lives in a temp dir that deploy.sh removes; name it for comparisons.
@@ -269,9 +270,70 @@ describe("deploy/scripts/deploy.sh", () => {
     const missing = await deploy(["production"], undefined);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/secrets file .*secrets\.env not found/);
-    const noKey = await deploy(["production"], GOOD_SECRETS.replace(/^REDIS_PASSWORD=.*$/m, ""));
+    const noKey = await deploy(["production"], "OTHER=1\n");
     expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toMatch(/has no REDIS_PASSWORD/);
+    expect(noKey.stderr).toMatch(/secrets\.env has no SECRET_KEY/);
+  });
+
+  it("refuses a missing database passwords file, a missing password and a placeholder", async () => {
+    const base = [["production"], GOOD_SECRETS, {}, GOOD_RECEIVERS] as const;
+    const missing = await deploy(...base, null);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /secrets file .*db-passwords\.env not found; copy .*overlays\/db-passwords\.env\.example there/,
+    );
+    const noKey = await deploy(...base, "POSTGRES_PASSWORD=s3cret\n");
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/db-passwords\.env has no REDIS_PASSWORD/);
+    const placeholder = await deploy(...base, GOOD_DB_PASSWORDS.replace("s3cret", "CHANGE_ME"));
+    expect(placeholder.code).toBe(1);
+    expect(placeholder.stderr).toMatch(
+      /POSTGRES_PASSWORD in .*db-passwords\.env is still a placeholder; refusing to deploy/,
+    );
+    for (const run of [missing, noKey, placeholder]) expect(run.calls).toEqual([]);
+  });
+
+  // The pre-split layout kept the database passwords in secrets.env; kustomize would fail on the
+  // repeated key with a message about a "configmap", far from the cause.
+  it("refuses a secrets file that still holds a database password, naming where it belongs", async () => {
+    const { code, stderr, calls } = await deploy(
+      ["production"],
+      `${GOOD_SECRETS}POSTGRES_PASSWORD=s3cret\n`,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^deploy\.sh: POSTGRES_PASSWORD is in .*\/secrets\.env; it belongs in .*\/db-passwords\.env only \(the database pods read that file's Secret\)\n$/,
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it("generates the app's Secret from both files and the databases' from the passwords only", async () => {
+    const { code, stderr, builds } = await deploy(["production"], GOOD_SECRETS, {
+      RECORD_BUILDS: "1",
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const secrets = new Map(
+      builds
+        .filter((o) => o.kind === "Secret")
+        .map((o) => [
+          o.metadata.name.replace(/-[a-z0-9]{10}$/, "-<hash>"),
+          Object.fromEntries(
+            Object.entries(o.data as Record<string, string>).map(([k, v]) => [
+              k,
+              Buffer.from(v, "base64").toString("utf8"),
+            ]),
+          ),
+        ]),
+    );
+    expect(Object.fromEntries(secrets)).toEqual({
+      "crisislen-api-secrets-<hash>": {
+        SECRET_KEY: "0123456789abcdef",
+        POSTGRES_PASSWORD: "s3cret",
+        REDIS_PASSWORD: "r3dis",
+      },
+      "crisislen-db-passwords": { POSTGRES_PASSWORD: "s3cret", REDIS_PASSWORD: "r3dis" },
+    });
   });
 
   it("rejects an unknown environment with usage", async () => {
@@ -290,6 +352,7 @@ describe("deploy/scripts/deploy.sh", () => {
       /^\+ kubectl -n crisislen rollout status deployment\/crisislen-api --timeout=300s$/m,
     );
     expect(stdout).not.toContain("s3cret");
+    expect(stdout).not.toContain("r3dis");
     expect(stdout).not.toContain("hooks.slack.com");
   });
 });
