@@ -235,7 +235,7 @@ describe("deploy assets: secrets only in Secret objects, placeholders only", () 
     expect(secrets).toBeGreaterThan(0);
   });
 
-  it("keeps the chart values, the example env file and the database values free of real secrets", () => {
+  it("keeps the chart values, the example env files and the database values free of real secrets", () => {
     const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
       secret: { existingSecret: string; values: Record<string, string> };
     };
