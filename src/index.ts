@@ -70,6 +70,8 @@ export type {
 } from "./tracing/options.js";
 export { traceFunction } from "./trace-function.js";
 export type { TraceFunctionOptions, TraceDecorator, AnyFunction } from "./trace-function.js";
+export { traceLogFields } from "./tracing/log-correlation.js";
+export type { TraceLogFields } from "./tracing/log-correlation.js";
 
 // Kubernetes runtime: health, graceful shutdown, the separate metrics listener
 export { healthPlugin } from "./health/fastify.js";
