@@ -17,9 +17,9 @@ const allExprs = [
 ];
 
 describe("PromQL of the dashboard and the alerts", () => {
-  it("has a query for each of the eight panels and one per alert", () => {
-    expect(new Set(dashboardQueries.map((q) => q.panelTitle)).size).toBe(8);
-    expect(ruleExprs).toHaveLength(4);
+  it("has a query for each of the nine panels and one per alert", () => {
+    expect(new Set(dashboardQueries.map((q) => q.panelTitle)).size).toBe(9);
+    expect(ruleExprs).toHaveLength(5);
   });
 
   it("parses every expression with Prometheus' grammar", () => {
