@@ -12,7 +12,13 @@
  * `Symbol("pino.mixin")` and compose it with the user's own mixin and merge strategy.
  */
 import type { IncomingMessage } from "node:http";
-import { context, isSpanContextValid, trace, type SpanContext } from "@opentelemetry/api";
+import {
+  context,
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  trace,
+  type SpanContext,
+} from "@opentelemetry/api";
 import { serverSpanOf } from "../server-spans.js";
 
 /** What {@link traceLogFields} adds to a log line. */
@@ -76,10 +82,10 @@ export function traceLogFields(mergeObject?: unknown): TraceLogFields | Record<s
     spanContext = requestSpanContext(mergeObject);
     if (spanContext === undefined) return {};
   }
-  if (!isSpanContextValid(spanContext)) return {};
-  return {
-    trace_id: spanContext.traceId,
-    span_id: spanContext.spanId,
-    trace_flags: hex2(spanContext.traceFlags),
-  };
+  // The all-zero ids of a non-recording placeholder span. Not isSpanContextValid(): its two
+  // regular expressions cost more than the rest of the call (about 140 ns; bench/log-correlation.mjs),
+  // and ids reach a span only from the SDK's generator or a propagator that validated them.
+  const { traceId, spanId } = spanContext;
+  if (traceId === INVALID_TRACEID || spanId === INVALID_SPANID) return {};
+  return { trace_id: traceId, span_id: spanId, trace_flags: hex2(spanContext.traceFlags) };
 }

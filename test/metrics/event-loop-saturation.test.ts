@@ -58,12 +58,14 @@ afterAll(() => {
   console.info("event-loop saturation measured:", JSON.stringify(measured));
 });
 
-async function scrape(): Promise<{ utilization: number; p99: number; p50: number }> {
+async function scrape() {
   const samples = parseExposition((await get(port, "/metrics")).body);
   return {
     utilization: valueOf(samples, "nodejs_eventloop_utilization_ratio"),
     p99: valueOf(samples, "nodejs_eventloop_lag_p99_seconds"),
     p50: valueOf(samples, "nodejs_eventloop_lag_p50_seconds"),
+    heapUsed: valueOf(samples, "nodejs_heap_size_used_bytes"),
+    heapLimit: valueOf(samples, "nodejs_heap_size_limit_bytes"),
   };
 }
 
@@ -76,6 +78,9 @@ describe("runtime health of a service whose event loop is blocked 200 ms every s
     expect(idle.utilization).toBeGreaterThanOrEqual(0);
     expect(idle.utilization).toBeLessThan(0.1);
     expect(idle.p99).toBeLessThan(0.1);
+    // The heap limit is V8's (hundreds of MB at least), far above what this small service uses.
+    expect(idle.heapLimit).toBeGreaterThan(256 * 2 ** 20);
+    expect(idle.heapUsed).toBeLessThan(idle.heapLimit / 4);
   });
 
   it("burning: utilisation rises to the burnt share (0.2) and delay p99 to the 200 ms block", async () => {
