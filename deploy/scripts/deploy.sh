@@ -162,8 +162,9 @@ if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
     --repo https://jaegertracing.github.io/helm-charts --version "$JAEGER_CHART_VERSION" \
     -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/jaeger-values.yaml"
 fi
-# Server-side: the dashboard ConfigMap would overflow the last-applied annotation as it grows.
-kube apply --server-side -n "$NAMESPACE" -k "$DEPLOY_DIR/monitoring"
+# deploy/monitoring plus this environment's SLO rules. Server-side: the dashboard ConfigMap would
+# overflow the last-applied annotation as it grows.
+kube apply --server-side -n "$NAMESPACE" -k "$OVERLAY/monitoring"
 
 step "Waiting for the rollout"
 kube -n "$NAMESPACE" rollout status "deployment/$APP" --timeout="$ROLLOUT_TIMEOUT"

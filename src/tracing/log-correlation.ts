@@ -19,7 +19,7 @@ import {
   trace,
   type SpanContext,
 } from "@opentelemetry/api";
-import { serverSpanOf } from "../server-spans.js";
+import { serverSpanOf } from "../kernel/server-spans.js";
 
 /** What {@link traceLogFields} adds to a log line. */
 export interface TraceLogFields {

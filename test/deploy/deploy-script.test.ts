@@ -97,7 +97,7 @@ describe("deploy/scripts/deploy.sh", () => {
       "kubectl apply -k deploy/k8s/overlays/production -l crisislen.dev/deploy-step=autoscaling",
       "helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 88.5.3 -n monitoring --create-namespace -f deploy/monitoring/kube-prometheus-stack-values.yaml --wait --timeout 10m",
       "helm upgrade --install jaeger jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.0.0 -n monitoring -f deploy/monitoring/jaeger-values.yaml --wait --timeout 10m",
-      "kubectl apply --server-side -n crisislen -k deploy/monitoring",
+      "kubectl apply --server-side -n crisislen -k deploy/k8s/overlays/production/monitoring",
       "kubectl -n crisislen rollout status deployment/crisislen-api --timeout=300s",
       "kubectl -n crisislen get pods,services,ingresses,hpa",
       "kubectl -n crisislen get certificates",

@@ -1,7 +1,7 @@
 import { getHeapStatistics } from "node:v8";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { metricsMiddleware } from "../../src/express.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
 import { ensureRuntimeHealthMetrics } from "../../src/metrics/runtime-health.js";
 import { parseExposition, valueOf } from "../support/exposition.js";
 

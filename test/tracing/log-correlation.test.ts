@@ -14,7 +14,7 @@ import fastify4 from "fastify4";
 import { pino } from "pino";
 import { pinoHttp } from "pino-http";
 import { afterEach, describe, expect, it } from "vitest";
-import { traceFunction } from "../../src/trace-function.js";
+import { traceFunction } from "../../src/tracing/trace-function.js";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
 import { traceLogFields } from "../../src/tracing/log-correlation.js";
 import type { InstrumentAppOptions, TracingHandle } from "../../src/tracing/options.js";
