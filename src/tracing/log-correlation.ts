@@ -71,6 +71,9 @@ const hex2 = (flags: number): string =>
  * Use it as pino's `mixin` (a fresh object each call, as pino's merge requires), or call it to
  * build fields for any other logger.
  *
+ * @param mergeObject - pino passes the object the line was logged with (`log.info(obj, msg)`);
+ *   only its `req` and `res` are read, for the fallback above. Optional.
+ *
  * @example
  * const app = Fastify({ logger: { mixin: traceLogFields } });
  * const logger = pino({ mixin: traceLogFields });
