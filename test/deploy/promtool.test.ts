@@ -51,6 +51,7 @@ describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () =
       "EventLoopSaturated silent on a single spike",
       "APIDown when every target is down",
       "APIDown when no target exists",
+      "APIDown when one namespace vanishes and another stays",
       "APIDown silent while some targets are up",
     ]);
     const dir = await writeRuleFile(loadAlertRuleGroups());
