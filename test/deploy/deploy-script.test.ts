@@ -276,16 +276,17 @@ describe("deploy/scripts/deploy.sh", () => {
   });
 
   it("refuses a missing database passwords file, a missing password and a placeholder", async () => {
-    const base = [["production"], GOOD_SECRETS, {}, GOOD_RECEIVERS] as const;
-    const missing = await deploy(...base, null);
+    const withPasswords = (passwords: string | null) =>
+      deploy(["production"], GOOD_SECRETS, {}, GOOD_RECEIVERS, passwords);
+    const missing = await withPasswords(null);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(
       /secrets file .*db-passwords\.env not found; copy .*overlays\/db-passwords\.env\.example there/,
     );
-    const noKey = await deploy(...base, "POSTGRES_PASSWORD=s3cret\n");
+    const noKey = await withPasswords("POSTGRES_PASSWORD=s3cret\n");
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/db-passwords\.env has no REDIS_PASSWORD/);
-    const placeholder = await deploy(...base, GOOD_DB_PASSWORDS.replace("s3cret", "CHANGE_ME"));
+    const placeholder = await withPasswords(GOOD_DB_PASSWORDS.replace("s3cret", "CHANGE_ME"));
     expect(placeholder.code).toBe(1);
     expect(placeholder.stderr).toMatch(
       /POSTGRES_PASSWORD in .*db-passwords\.env is still a placeholder; refusing to deploy/,

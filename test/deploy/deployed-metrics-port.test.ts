@@ -187,6 +187,7 @@ const requestSeries = (exposition: string) =>
 describe.each([["fastify-claims"], ["express-claims"]])("examples/%s", (example) => {
   it.concurrent.for(APP_SETS)(
     "with the env of %s: /metrics answers 404 on the app port and 200 on the metrics port",
+    { timeout: 60_000 },
     async (label, { expect }) => {
       const env = {
         ...rendered.get(label)!.env,
@@ -229,6 +230,5 @@ describe.each([["fastify-claims"], ["express-claims"]])("examples/%s", (example)
       expect(app.output).not.toContain(`${api.url}/metrics`);
       expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
     },
-    60_000,
   );
 });

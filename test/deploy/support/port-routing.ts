@@ -5,7 +5,8 @@
  * scrapes). Every hop must exist in the same set, or resolving throws naming what is missing.
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import type { IIngress, IIngressBackend } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { IIoK8sApiNetworkingV1IngressBackend as IngressBackend } from "kubernetes-models/networking.k8s.io/v1/IngressBackend";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { KubeObject } from "./manifests.js";
 
@@ -58,7 +59,7 @@ function toContainerPort(
   return { where, service: name, servicePort: port.name ?? String(port.port), containerPort };
 }
 
-function backendPort(objects: KubeObject[], where: string, backend: IIngressBackend) {
+function backendPort(objects: KubeObject[], where: string, backend: IngressBackend) {
   const ref = backend.service;
   if (!ref) throw new Error(`${where}: not a Service backend`);
   const service = objects.find((o) => o.kind === "Service" && o.metadata.name === ref.name);
@@ -101,9 +102,12 @@ export function scrapeTargets(objects: KubeObject[]): ResolvedPort[] {
     if (services.length === 0) throw new Error(`${monitor.metadata.name} selects no Service`);
     return services.flatMap((service) =>
       monitor.spec.endpoints.map((endpoint) =>
-        toContainerPort(objects, `${monitor.metadata.name} ${endpoint.port}`, service, {
-          name: endpoint.port,
-        }),
+        toContainerPort(
+          objects,
+          `${monitor.metadata.name} ${endpoint.port}`,
+          service,
+          endpoint.port === undefined ? {} : { name: endpoint.port },
+        ),
       ),
     );
   });
