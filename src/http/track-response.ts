@@ -11,8 +11,8 @@ import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import { CLIENT_CLOSED_STATUS } from "./labels.js";
 import type { HttpRecorder } from "./request-recorder.js";
 import { requestExemplar } from "./exemplar.js";
-import { isUntracked } from "./untracked.js";
-import { warnOnce } from "../logger.js";
+import { isUntracked } from "../kernel/untracked.js";
+import { warnOnce } from "../kernel/logger.js";
 
 /** Gives the endpoint label once the response is done (Express knows its route only then). */
 export type EndpointResolver = (req: IncomingMessage, res: ServerResponse) => string | undefined;
@@ -29,7 +29,7 @@ const tracked = new WeakSet<ServerResponse>();
 /**
  * `res.on`, read once: on Express's responses (re-parented onto Express's prototypes on every
  * request) each property read misses V8's caches and walks the prototype chain, so the hot path
- * reads as few properties of `req` and `res` as it can (see ./untracked.ts).
+ * reads as few properties of `req` and `res` as it can (see ../kernel/untracked.ts).
  */
 const addListener = EventEmitter.prototype.on;
 

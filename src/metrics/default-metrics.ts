@@ -4,10 +4,11 @@
  * registrations, apps, and copies of this package — and never clashing with a
  * `collectDefaultMetrics()` call the application made itself.
  */
-import { sharedSlot } from "../global-state.js";
-import { PACKAGE_NAME, warnOnce } from "../logger.js";
+import { sharedSlot } from "../kernel/global-state.js";
+import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
 import { collectProcessMetrics } from "./prom-client-defaults.js";
 import type { AnyRegistry } from "./registry.js";
+import { ensureRuntimeHealthMetrics } from "./runtime-health.js";
 
 /** A metric every prom-client version registers among the defaults; its presence means "done". */
 const MARKER = "process_cpu_user_seconds_total";
@@ -24,6 +25,7 @@ const registered = () =>
 export function ensureDefaultMetrics(registry: AnyRegistry, prefix: string): void {
   if (registry.getSingleMetric(`${prefix}${MARKER}`) !== undefined) {
     registered().set(registry, prefix);
+    ensureRuntimeHealthMetrics(registry, prefix);
     return;
   }
   const earlier = registered().get(registry);
@@ -45,4 +47,5 @@ export function ensureDefaultMetrics(registry: AnyRegistry, prefix: string): voi
     );
   }
   registered().set(registry, prefix);
+  ensureRuntimeHealthMetrics(registry, prefix);
 }

@@ -12,7 +12,7 @@
  * keeps that text in memory until read. See docs/benchmarks.md.
  */
 import { constants, PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
-import { sharedSlot } from "../global-state.js";
+import { sharedSlot } from "../kernel/global-state.js";
 import { Histogram, type HistogramSeries } from "./histogram.js";
 import type { AnyRegistry } from "./registry.js";
 import { getOrRegister } from "./registry.js";

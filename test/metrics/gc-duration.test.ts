@@ -11,11 +11,11 @@ import { runInNewContext } from "node:vm";
 import fastify from "fastify";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { metricsPlugin } from "../../src/fastify.js";
-import { metricsMiddleware } from "../../src/express.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
 import { ensureDefaultMetrics } from "../../src/metrics/default-metrics.js";
 import { OWN_METRIC } from "../../src/metrics/metric-object.js";
-import { renderRegistry } from "../../src/http/serialize.js";
+import { renderRegistry } from "../../src/exposition/serialize.js";
 import { parseExposition, select, valueOf, type Sample } from "../support/exposition.js";
 
 setFlagsFromString("--expose-gc");

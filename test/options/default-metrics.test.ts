@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fastify5 from "fastify";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { metricsMiddleware } from "../../src/express.js";
-import { metricsPlugin } from "../../src/fastify.js";
-import { sharedState } from "../../src/global-state.js";
-import { resetLogRateLimit } from "../../src/logger.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
+import { sharedState } from "../../src/kernel/global-state.js";
+import { resetLogRateLimit } from "../../src/kernel/logger.js";
 import { parseExposition, seriesCount } from "../support/exposition.js";
 import { captureLogs, closeAll, FRAMEWORKS, startApp } from "./support.js";
 
@@ -24,6 +24,9 @@ describe.each(FRAMEWORKS)("defaultMetrics on %s", (framework) => {
     expect(seriesCount(samples, "nodejs_heap_size_used_bytes")).toBe(1);
     expect(seriesCount(samples, "nodejs_active_handles_total")).toBe(1);
     expect(seriesCount(samples, "nodejs_version_info")).toBe(1);
+    // and the runtime health beside them (src/metrics/runtime-health.ts)
+    expect(seriesCount(samples, "nodejs_eventloop_utilization_ratio")).toBe(1);
+    expect(seriesCount(samples, "nodejs_heap_size_limit_bytes")).toBe(1);
   });
 
   it("prefixes their names with defaultMetrics.prefix", async () => {
@@ -31,6 +34,8 @@ describe.each(FRAMEWORKS)("defaultMetrics on %s", (framework) => {
     const samples = await app.scrape();
     expect(seriesCount(samples, "crisislen_process_cpu_user_seconds_total")).toBe(1);
     expect(seriesCount(samples, "process_cpu_user_seconds_total")).toBe(0);
+    expect(seriesCount(samples, "crisislen_nodejs_eventloop_utilization_ratio")).toBe(1);
+    expect(seriesCount(samples, "nodejs_eventloop_utilization_ratio")).toBe(0);
   });
 
   it("registers none with defaultMetrics: false", async () => {
