@@ -14,7 +14,6 @@ import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import {
   context,
-  defaultTextMapGetter,
   propagation,
   type Context,
   SpanKind,
@@ -73,13 +72,8 @@ function startServerSpan(request: RequestLike): Context | undefined {
   if (config?.otel === false) return undefined;
   const spans = tracer();
   if (spans === undefined) return undefined;
-  const direct = tracingState().direct;
-  let parent = direct ? direct.contextManager.active() : context.active();
-  if (trace.getSpan(parent) === undefined) {
-    parent = direct
-      ? direct.propagator.extract(parent, raw.headers, defaultTextMapGetter)
-      : propagation.extract(parent, raw.headers);
-  }
+  let parent = context.active();
+  if (trace.getSpan(parent) === undefined) parent = propagation.extract(parent, raw.headers);
   const method = raw.method ?? "GET";
   const route = config?.url;
   // What a sampler or span processor may key on is given at the start; the rest is set on the
@@ -124,9 +118,7 @@ export function addServerSpanHooks(app: FastifyHooksLike): void {
         );
       }
       if (active === undefined) return done();
-      const direct = tracingState().direct;
-      if (direct) direct.contextManager.with(active, done);
-      else context.with(active, done);
+      context.with(active, done);
     },
   );
   app.addHook(

@@ -91,16 +91,12 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
     idGenerator: new PooledIdGenerator(),
   });
 
-  const contextManager = new contextAsyncHooks.AsyncLocalStorageContextManager().enable();
-  const propagator = new core.CompositePropagator({
-    propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
-  });
-  // Registered globally; kept for the per-request hooks too, which skip the API's global lookup
-  // (and version check) on each of their three calls when these are the registered ones.
-  const managerRegistered = context.setGlobalContextManager(contextManager);
-  const propagatorRegistered = propagation.setGlobalPropagator(propagator);
-  if (managerRegistered && propagatorRegistered)
-    tracingState().direct = { contextManager, propagator };
+  context.setGlobalContextManager(new contextAsyncHooks.AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
+  );
   trace.setGlobalTracerProvider(provider);
   connectInstrumentations(provider);
 
@@ -111,7 +107,6 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
       process.removeListener("beforeExit", onBeforeExit);
       await bounded(provider.shutdown(), config.shutdownTimeoutMs, "shutdown");
       const state = tracingState();
-      state.direct = undefined;
       if (state.running?.handle === handle) state.running = undefined;
       // Frees the global slot so tracing can start again (a test, a hot reload).
       if (

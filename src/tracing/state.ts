@@ -2,7 +2,6 @@
  * The process-wide tracing state, shared by every loaded copy of the package (see
  * ../kernel/global-state.ts): one provider, one set of instrumentations, whoever starts first.
  */
-import type { ContextManager, TextMapPropagator } from "@opentelemetry/api";
 import { sharedSlot } from "../kernel/global-state.js";
 import type { ResolvedConfig } from "./config.js";
 import type { TracingHandle } from "./options.js";
@@ -28,8 +27,6 @@ export interface TracingState {
   settings: LiveSettings;
   /** Whether the instrumentations were created by the preload, before the application loaded. */
   preloaded: boolean;
-  /** Our context manager and propagator while they are the registered ones (per-request fast path). */
-  direct?: { contextManager: ContextManager; propagator: TextMapPropagator } | undefined;
 }
 
 export const tracingState = (): TracingState =>
