@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDashboardQueries } from "../deploy/support/dashboard-queries.js";
+import { loadAlertRuleGroups, loadDashboardQueries } from "../deploy/support/dashboard-queries.js";
 import { claimScoring, claimsApiOf, type ClaimsApi } from "./support/claims-api.js";
 import { loadHaPair, withMatcher, type HaPair } from "./support/ha-pair.js";
 import { assertDistBuilt, cleanEnv, startNode, stopAll } from "./support/processes.js";
@@ -260,6 +260,18 @@ describe("e2e: two Prometheus replicas remote-write to a receiver (the HA values
       expect([...remote].sort()).toEqual([...local].sort());
       measured[`exemplars ${name}`] = remote.size;
     }
+  });
+
+  it("the alert rules, unchanged, on one replica's data: HighErrorRate's expression gives one series per namespace and job (2 of 31 requests 5xx), APIDown none", async () => {
+    const rules = loadAlertRuleGroups().flatMap((group) => group.rules);
+    const expr = (name: string) => rules.find((rule) => rule.alert === name)!.expr;
+    const at = lastScrape.get(replicaNames[0]!);
+    const view = (e: string) => withMatcher(e, pair.replicaLabel, replicaNames[0]!);
+    const errors = await receiver.query(view(expr("HighErrorRate")), at);
+    expect(errors.map((s) => s.metric)).toEqual([{ namespace: NAMESPACE, job: JOB }]);
+    measured.errorRatio = Number(errors[0]!.value[1]);
+    expect(Number(errors[0]!.value[1])).toBeGreaterThan(0.05);
+    expect(await receiver.query(view(expr("APIDown")), at)).toEqual([]);
   });
 
   describe("every dashboard query answers with the traffic sent, on one replica's data", () => {
