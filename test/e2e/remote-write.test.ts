@@ -274,6 +274,34 @@ describe("e2e: two Prometheus replicas remote-write to a receiver (the HA values
     expect(await receiver.query(view(expr("APIDown")), at)).toEqual([]);
   });
 
+  it("measures what remote write costs: bytes per sample sent, series per app pod", async () => {
+    const counter = async (replica: Prometheus, name: string) => {
+      const text = await (await fetch(`${replica.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${name}{`));
+      if (!line) throw new Error(`${name} not in ${replica.url}/metrics`);
+      return Number(line.split(" ").at(-1));
+    };
+    const [replica] = replicas;
+    const bytes = await counter(replica!, "prometheus_remote_storage_bytes_total");
+    const samples = await counter(replica!, "prometheus_remote_storage_samples_total");
+    const exemplarsSent = await counter(replica!, "prometheus_remote_storage_exemplars_total");
+    const series = await replica!.value(`count({job="${JOB}"})`);
+    measured.remoteWrite = {
+      bytes,
+      samples,
+      exemplars: exemplarsSent,
+      bytesPerSample: Number((bytes / samples).toFixed(2)),
+      seriesPerPod: series,
+    };
+    expect(samples).toBeGreaterThanOrEqual(series);
+    expect(exemplarsSent).toBeGreaterThan(0);
+    // Remote write 1.0 repeats a series' labels in every request that carries one of its samples;
+    // with one sample per series per request (scrape interval > batch deadline, as in production)
+    // the labels dominate: tens of bytes per sample after snappy.
+    expect(bytes / samples).toBeGreaterThan(5);
+    expect(bytes / samples).toBeLessThan(200);
+  });
+
   describe("every dashboard query answers with the traffic sent, on one replica's data", () => {
     const queries = loadDashboardQueries({ __rate_interval: "5m", __range: "1h" });
     const replica = () => replicaNames[0]!;
