@@ -1,7 +1,7 @@
 import { helmTemplate } from "./helm.js";
-import { kustomize } from "./kustomize.js";
+import { kustomize, kustomizeOverlay } from "./kustomize.js";
 import type { KubeObject } from "./manifests.js";
-import { clusterIssuersDir, monitoringDir, overlayDir } from "./paths.js";
+import { clusterIssuersDir, monitoringDir } from "./paths.js";
 
 /** Every object set the deploy folder produces, by a label used in test names and errors. */
 export async function allRenderedSets(): Promise<Record<string, KubeObject[]>> {
@@ -9,8 +9,8 @@ export async function allRenderedSets(): Promise<Record<string, KubeObject[]>> {
     [
       helmTemplate(),
       helmTemplate({ release: "crisislen-api", valuesFiles: ["values-production.yaml"] }),
-      kustomize(overlayDir("staging")),
-      kustomize(overlayDir("production")),
+      kustomizeOverlay("staging"),
+      kustomizeOverlay("production"),
       kustomize(monitoringDir),
       kustomize(clusterIssuersDir),
     ],

@@ -92,6 +92,8 @@ export class Prometheus {
     job: ScrapeJob;
     ruleFile: string;
     intervalSeconds: number;
+    /** host:port of an Alertmanager to send firing alerts to (API v2). */
+    alertmanager?: string;
   }): Promise<Prometheus> {
     const { dir, job, intervalSeconds } = options;
     const interval = `${intervalSeconds}s`;
@@ -101,6 +103,15 @@ export class Prometheus {
       config: {
         global: { scrape_interval: interval, evaluation_interval: interval },
         rule_files: [path.join(dir, "rules.yml")],
+        ...(options.alertmanager === undefined
+          ? {}
+          : {
+              alerting: {
+                alertmanagers: [
+                  { api_version: "v2", static_configs: [{ targets: [options.alertmanager] }] },
+                ],
+              },
+            }),
         scrape_configs: [scrapeConfig(job, intervalSeconds)],
       },
     });
