@@ -4,6 +4,7 @@
  * pipeline names is defined, every defined one is used, every component type exists in the image
  * the values pin. The checker itself is tested on broken configs first, so a pass means something.
  */
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collectorConfig,
@@ -12,11 +13,9 @@ import {
   configProblems,
   type CollectorConfig,
 } from "./support/collector-config.js";
-import {
-  renderUpstream,
-  upstreamChartsAvailable,
-  upstreamTitle,
-} from "./support/upstream-charts.js";
+import { monitoringDir } from "./support/paths.js";
+import { renderUpstream } from "./support/upstream-render.js";
+import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
 /**
  * Component types of otel/opentelemetry-collector-k8s that this tier uses, from the distribution's
@@ -73,21 +72,19 @@ describe("configProblems (the checker itself)", () => {
   });
 });
 
-describe.skipIf(!upstreamChartsAvailable)(
+describe.skipIf(upstreamMissing() !== undefined)(
   upstreamTitle("collector configs rendered by opentelemetry-collector 0.170.0"),
   () => {
     const configs: Record<string, CollectorConfig> = {};
 
     beforeAll(async () => {
-      const [agent, gateway] = await Promise.all([
-        renderUpstream("opentelemetry-collector", {
-          release: "otel-agent",
-          valuesFiles: ["deploy/monitoring/otel-collector/agent-values.yaml"],
-        }),
-        renderUpstream("opentelemetry-collector", {
-          release: "otel-gateway",
-          valuesFiles: ["deploy/monitoring/otel-collector/gateway-values.yaml"],
-        }),
+      const [{ objects: agent }, { objects: gateway }] = await Promise.all([
+        renderUpstream("opentelemetry-collector", "otel-agent", "monitoring", [
+          path.join(monitoringDir, "otel-collector/agent-values.yaml"),
+        ]),
+        renderUpstream("opentelemetry-collector", "otel-gateway", "monitoring", [
+          path.join(monitoringDir, "otel-collector/gateway-values.yaml"),
+        ]),
       ]);
       configs.agent = collectorConfig(agent, collectorWorkload(agent, "DaemonSet"));
       configs.gateway = collectorConfig(gateway, collectorWorkload(gateway, "Deployment"));

@@ -5,6 +5,7 @@
  * app → agent Service → agent pods; agent's loadbalancing exporter → the gateway's headless Service
  * → gateway pods; gateway's OTLP exporter → Jaeger's Service → Jaeger's container port.
  */
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   collectorConfig,
@@ -13,17 +14,14 @@ import {
   type CollectorConfig,
 } from "./support/collector-config.js";
 import type { KubeObject } from "./support/manifests.js";
+import { monitoringDir } from "./support/paths.js";
 import { resolveAddress, type Service } from "./support/service-address.js";
-import {
-  lintUpstream,
-  renderUpstream,
-  upstreamChartsAvailable,
-  upstreamTitle,
-} from "./support/upstream-charts.js";
+import { lintUpstream, renderUpstream } from "./support/upstream-render.js";
+import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
-const AGENT_VALUES = "deploy/monitoring/otel-collector/agent-values.yaml";
-const GATEWAY_VALUES = "deploy/monitoring/otel-collector/gateway-values.yaml";
-const JAEGER_VALUES = "deploy/monitoring/jaeger-values.yaml";
+const AGENT_VALUES = path.join(monitoringDir, "otel-collector/agent-values.yaml");
+const GATEWAY_VALUES = path.join(monitoringDir, "otel-collector/gateway-values.yaml");
+const JAEGER_VALUES = path.join(monitoringDir, "jaeger-values.yaml");
 
 interface Tier {
   namespace: string;
@@ -34,18 +32,10 @@ interface Tier {
 }
 
 async function renderTier(namespace: string): Promise<Tier> {
-  const [agent, gateway, jaeger] = await Promise.all([
-    renderUpstream("opentelemetry-collector", {
-      release: "otel-agent",
-      namespace,
-      valuesFiles: [AGENT_VALUES],
-    }),
-    renderUpstream("opentelemetry-collector", {
-      release: "otel-gateway",
-      namespace,
-      valuesFiles: [GATEWAY_VALUES],
-    }),
-    renderUpstream("jaeger", { release: "jaeger", namespace, valuesFiles: [JAEGER_VALUES] }),
+  const [{ objects: agent }, { objects: gateway }, { objects: jaeger }] = await Promise.all([
+    renderUpstream("opentelemetry-collector", "otel-agent", namespace, [AGENT_VALUES]),
+    renderUpstream("opentelemetry-collector", "otel-gateway", namespace, [GATEWAY_VALUES]),
+    renderUpstream("jaeger", "jaeger", namespace, [JAEGER_VALUES]),
   ]);
   return { namespace, agent, gateway, jaeger, all: [...agent, ...gateway, ...jaeger] };
 }
@@ -64,7 +54,7 @@ function jaegerEndpoint(tier: Tier, config: CollectorConfig): string {
   return resolveEnv(exporter.endpoint, workload, tier.namespace);
 }
 
-describe.skipIf(!upstreamChartsAvailable)(
+describe.skipIf(upstreamMissing() !== undefined)(
   upstreamTitle("collector tier: agent → gateway → Jaeger, through the real charts"),
   () => {
     let tier: Tier;
@@ -79,11 +69,7 @@ describe.skipIf(!upstreamChartsAvailable)(
 
     it("both values files pass helm lint --strict against the chart", async () => {
       for (const file of [AGENT_VALUES, GATEWAY_VALUES]) {
-        const release = file === AGENT_VALUES ? "otel-agent" : "otel-gateway";
-        const out = await lintUpstream("opentelemetry-collector", {
-          release,
-          valuesFiles: [file],
-        });
+        const out = await lintUpstream("opentelemetry-collector", [file]);
         expect(out, file).toContain("1 chart(s) linted, 0 chart(s) failed");
       }
     }, 60_000);

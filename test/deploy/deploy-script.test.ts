@@ -1,83 +1,9 @@
-import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { parseManifests, type KubeObject } from "./support/manifests.js";
+import { describe, expect, it } from "vitest";
+import { GOOD_RECEIVERS, GOOD_SECRETS, runDeploy as deploy } from "./support/deploy-sandbox.js";
+import type { KubeObject } from "./support/manifests.js";
 import { deployScript } from "./support/paths.js";
-import { run, runTool, toolPath } from "./support/tools.js";
-
-const GOOD_SECRETS = [
-  "SECRET_KEY=0123456789abcdef",
-  "POSTGRES_PASSWORD=s3cret",
-  "REDIS_PASSWORD=r3dis",
-].join("\n");
-const GOOD_RECEIVERS = [
-  "pagerduty-routing-key=0123456789abcdef0123456789abcdef",
-  "slack-webhook-url=https://hooks.slack.com/services/T000/B000/XXXX",
-].join("\n");
-
-let sandbox: string;
-
-/**
- * Stand-in kubectl and helm: log their arguments and succeed. The kubectl stand-in also saves what
- * each `apply -k <dir>` would send (the real kubectl's `kustomize <dir>`, into $BUILDS), and answers
- * `get deployment … last-applied-configuration` with $LAST_APPLIED.
- */
-beforeAll(async () => {
-  sandbox = await mkdtemp(path.join(tmpdir(), "crisislen-deploy-sh-"));
-  await writeFile(
-    path.join(sandbox, "helm"),
-    `#!/usr/bin/env bash\necho "helm $*" >> "$CALL_LOG"\n`,
-  );
-  await writeFile(
-    path.join(sandbox, "kubectl"),
-    [
-      "#!/usr/bin/env bash",
-      'echo "kubectl $*" >> "$CALL_LOG"',
-      'args=("$@")',
-      'for i in "${!args[@]}"; do',
-      '  if [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app ]]; then',
-      '    echo "--- # apply -k ${args[$((i + 1))]}" >> "$BUILDS"',
-      `    "${toolPath("kubectl")}" kustomize "\${args[$((i + 1))]}" >> "$BUILDS"`,
-      "  fi",
-      "done",
-      'if [ "${args[0]}" = kustomize ]; then exec "' + toolPath("kubectl") + '" "$@"; fi',
-      'case "$*" in *"get deployment"*last-applied*) printf %s "${LAST_APPLIED:-}" ;; esac',
-      "",
-    ].join("\n"),
-  );
-  for (const name of ["kubectl", "helm"]) await chmod(path.join(sandbox, name), 0o755);
-});
-
-async function deploy(
-  args: string[],
-  secrets: string | undefined,
-  extraEnv: NodeJS.ProcessEnv = {},
-  receivers = GOOD_RECEIVERS,
-) {
-  const dir = await mkdtemp(path.join(sandbox, "run-"));
-  const callLog = path.join(dir, "calls.log");
-  const builds = path.join(dir, "builds.yaml");
-  await writeFile(callLog, "");
-  await writeFile(builds, "");
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${sandbox}:/usr/bin:/bin`,
-    CALL_LOG: callLog,
-    BUILDS: builds,
-    SECRETS_FILE: path.join(dir, "secrets.env"),
-    ALERTMANAGER_SECRETS_FILE: path.join(dir, "receivers.env"),
-    ...extraEnv,
-  };
-  if (secrets !== undefined) await writeFile(path.join(dir, "secrets.env"), secrets);
-  await writeFile(path.join(dir, "receivers.env"), receivers);
-  const result = await run("bash", [deployScript, ...args], { env, timeoutMs: 30_000 });
-  // The generated kustomization lives in a temp dir that deploy.sh removes; name it for comparisons.
-  const calls = (await readFile(callLog, "utf8"))
-    .split("\n")
-    .filter(Boolean)
-    .map((c) => c.replace(/\/tmp\/tmp\.[A-Za-z0-9]+\//g, "$WORK/"));
-  return { ...result, calls, builds: parseManifests(await readFile(builds, "utf8")) };
-}
+import { runTool } from "./support/tools.js";
 
 describe("deploy/scripts/deploy.sh", () => {
   it("is shellcheck-clean", async () => {

@@ -3,17 +3,16 @@
  * durable, replicated trace storage (Elasticsearch/OpenSearch) with a retention, behind the same
  * Service the app, the collector gateway and Grafana already point at.
  */
+import path from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findOne, type KubeObject } from "./support/manifests.js";
+import { monitoringDir } from "./support/paths.js";
 import { resolveAddress } from "./support/service-address.js";
-import {
-  renderUpstream,
-  upstreamChartsAvailable,
-  upstreamTitle,
-} from "./support/upstream-charts.js";
+import { renderUpstream } from "./support/upstream-render.js";
+import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
-const ES_VALUES = "deploy/monitoring/jaeger-elasticsearch-values.yaml";
+const ES_VALUES = path.join(monitoringDir, "jaeger-elasticsearch-values.yaml");
 
 interface Container {
   name: string;
@@ -41,14 +40,14 @@ const userConfig = (objects: KubeObject[]) =>
     ]!,
   ) as JaegerConfig;
 
-describe.skipIf(!upstreamChartsAvailable)(
+describe.skipIf(upstreamMissing() !== undefined)(
   upstreamTitle("Jaeger on Elasticsearch/OpenSearch (jaeger 4.11.1)"),
   () => {
     let objects: KubeObject[];
     let config: JaegerConfig;
 
     beforeAll(async () => {
-      objects = await renderUpstream("jaeger", { release: "jaeger", valuesFiles: [ES_VALUES] });
+      ({ objects } = await renderUpstream("jaeger", "jaeger", "monitoring", [ES_VALUES]));
       config = userConfig(objects);
     }, 60_000);
 

@@ -3,16 +3,15 @@
  * with deploy/monitoring/kube-prometheus-stack-ha-values.yaml layered after them (as deploy.sh does
  * with METRICS_HA=1). Asserted on the Prometheus object the Operator turns into pods.
  */
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findOne, type KubeObject } from "./support/manifests.js";
-import {
-  renderUpstream,
-  upstreamChartsAvailable,
-  upstreamTitle,
-} from "./support/upstream-charts.js";
+import { monitoringDir } from "./support/paths.js";
+import { renderUpstream } from "./support/upstream-render.js";
+import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
-const BASE = "deploy/monitoring/kube-prometheus-stack-values.yaml";
-const HA = "deploy/monitoring/kube-prometheus-stack-ha-values.yaml";
+const BASE = path.join(monitoringDir, "kube-prometheus-stack-values.yaml");
+const HA = path.join(monitoringDir, "kube-prometheus-stack-ha-values.yaml");
 
 interface PrometheusSpec {
   replicas: number;
@@ -28,12 +27,20 @@ interface PrometheusSpec {
   affinity?: { podAntiAffinity: Record<string, unknown> };
 }
 
-const render = (valuesFiles: string[], set: string[] = []) =>
-  renderUpstream("kube-prometheus-stack", { release: "kube-prometheus-stack", valuesFiles, set });
+const render = async (valuesFiles: string[], set: string[] = []) =>
+  (
+    await renderUpstream(
+      "kube-prometheus-stack",
+      "kube-prometheus-stack",
+      "monitoring",
+      valuesFiles,
+      set,
+    )
+  ).objects;
 const prometheusSpec = (objects: KubeObject[]) =>
   findOne<{ spec: PrometheusSpec }>(objects, "Prometheus", "kube-prometheus-stack-prometheus").spec;
 
-describe.skipIf(!upstreamChartsAvailable)(
+describe.skipIf(upstreamMissing() !== undefined)(
   upstreamTitle("kube-prometheus-stack with the HA/remote-write values"),
   () => {
     let base: KubeObject[];

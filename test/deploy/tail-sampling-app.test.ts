@@ -23,7 +23,7 @@ import {
   type SyntheticTrace,
   type TailSamplingPolicy,
 } from "./support/tail-sampling.js";
-import { upstreamChartsAvailable, upstreamTitle } from "./support/upstream-charts.js";
+import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
 const STATUS: Record<number, SpanStatus> = { 0: "UNSET", 1: "OK", 2: "ERROR" };
 
@@ -41,7 +41,7 @@ function tracesOf(spans: ReceivedSpan[]): Map<string, SyntheticTrace> {
   return traces;
 }
 
-describe.skipIf(!upstreamChartsAvailable)(
+describe.skipIf(upstreamMissing() !== undefined)(
   upstreamTitle("tail sampling of traces the package exports"),
   () => {
     let policies: TailSamplingPolicy[];

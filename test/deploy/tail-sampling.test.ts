@@ -15,7 +15,7 @@ import {
   type SyntheticTrace,
   type TailSamplingPolicy,
 } from "./support/tail-sampling.js";
-import { upstreamChartsAvailable, upstreamTitle } from "./support/upstream-charts.js";
+import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
 const MAX_UINT64 = 2n ** 64n - 1n;
 
@@ -62,7 +62,7 @@ describe("the evaluator follows the collector's arithmetic", () => {
   });
 });
 
-describe.skipIf(!upstreamChartsAvailable)(
+describe.skipIf(upstreamMissing() !== undefined)(
   upstreamTitle("tail sampling: the rendered gateway policies"),
   () => {
     let policies: TailSamplingPolicy[];

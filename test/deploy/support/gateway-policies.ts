@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { collectorConfig, collectorWorkload } from "./collector-config.js";
+import { monitoringDir } from "./paths.js";
 import type { TailSamplingPolicy } from "./tail-sampling.js";
-import { renderUpstream } from "./upstream-charts.js";
+import { renderUpstream } from "./upstream-render.js";
 
-export const GATEWAY_VALUES = "deploy/monitoring/otel-collector/gateway-values.yaml";
+export const GATEWAY_VALUES = path.join(monitoringDir, "otel-collector/gateway-values.yaml");
 
 /**
  * Renders the gateway release with the shipped values, then each of `overrides` as a further
@@ -22,10 +23,12 @@ export async function renderedGatewayPolicies(
     writeFileSync(file, stringify(values));
     return file;
   });
-  const objects = await renderUpstream("opentelemetry-collector", {
-    release: "otel-gateway",
-    valuesFiles: [GATEWAY_VALUES, ...files],
-  });
+  const { objects } = await renderUpstream(
+    "opentelemetry-collector",
+    "otel-gateway",
+    "monitoring",
+    [GATEWAY_VALUES, ...files],
+  );
   const config = collectorConfig(objects, collectorWorkload(objects, "Deployment"));
   const tail = config.processors?.tail_sampling as { policies?: TailSamplingPolicy[] } | undefined;
   if (!tail?.policies) throw new Error("the rendered gateway config has no tail_sampling policies");

@@ -4,14 +4,9 @@
  * that namespace, its port, the workload whose pods it selects, and the container port the
  * traffic lands on. Every step that would fail in a cluster throws here, naming what is missing.
  */
+import { podsSelectedBy, type ServicePort } from "./cross-reference.js";
 import type { KubeObject } from "./manifests.js";
 
-export interface ServicePort {
-  name?: string;
-  port: number;
-  targetPort?: number | string;
-  protocol?: string;
-}
 export interface Service extends KubeObject {
   spec: {
     clusterIP?: string;
@@ -20,11 +15,6 @@ export interface Service extends KubeObject {
     ports: ServicePort[];
   };
 }
-interface PodTemplate {
-  metadata?: { labels?: Record<string, string> };
-  spec: { containers: { ports?: { name?: string; containerPort: number }[] }[] };
-}
-const WORKLOADS = ["Deployment", "DaemonSet", "StatefulSet"];
 
 export interface Resolved {
   service: Service;
@@ -47,9 +37,6 @@ export function serviceOfHost(host: string): { name: string; namespace: string }
   return { name: match[1]!, namespace: match[2]! };
 }
 
-const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
-  Object.entries(selector).every(([key, value]) => labels[key] === value);
-
 /**
  * The Service, port, workload and container port that `endpoint` reaches in `objects`, which were
  * rendered into `renderNamespace` (helm template leaves most namespaces implicit).
@@ -67,8 +54,8 @@ export function resolveAddress(
       o.metadata.name === name &&
       (o.metadata.namespace ?? renderNamespace) === namespace,
   );
-  const services = objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
   if (!service) {
+    const services = objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
     throw new Error(
       `${endpoint}: no Service ${name} in namespace ${namespace} (rendered into ${renderNamespace}: ${services.join(", ")})`,
     );
@@ -80,20 +67,15 @@ export function resolveAddress(
     );
   }
   const selector = service.spec.selector ?? {};
-  const workloads = objects.filter((o) => {
-    const template = (o as { spec?: { template?: PodTemplate } }).spec?.template;
-    return WORKLOADS.includes(o.kind) && selects(selector, template?.metadata?.labels);
-  });
+  const workloads = podsSelectedBy(objects, selector);
   if (workloads.length !== 1 || Object.keys(selector).length === 0) {
     throw new Error(
       `${endpoint}: Service ${name} selects ${workloads.length} workloads (${JSON.stringify(selector)})`,
     );
   }
   const workload = workloads[0]!;
-  const containers = (workload as unknown as { spec: { template: PodTemplate } }).spec.template.spec
-    .containers;
   const target = servicePort.targetPort ?? servicePort.port;
-  const containerPort = containers
+  const containerPort = workload.spec.template.spec.containers
     .flatMap((c) => c.ports ?? [])
     .find((p) => (typeof target === "number" ? p.containerPort === target : p.name === target));
   if (!containerPort) {
