@@ -52,7 +52,7 @@ function dashboardExprs(file: string): [string, string][] {
     panels?: { title: string; targets?: { expr?: string }[] }[];
     templating?: { list: { name: string; query?: string | { query?: string } }[] };
   };
-  const variables = { ...DEFAULT_VARIABLES, cluster: ".*" };
+  const variables = DEFAULT_VARIABLES;
   const panels = (dashboard.panels ?? []).flatMap((panel) =>
     (panel.targets ?? [])
       .filter((t) => t.expr)
