@@ -13,6 +13,7 @@ import { renderUpstream } from "./support/upstream-render.js";
 import { upstreamMissing, upstreamTitle } from "./support/upstream.js";
 
 const ES_VALUES = path.join(monitoringDir, "jaeger-elasticsearch-values.yaml");
+const BADGER_VALUES = path.join(monitoringDir, "jaeger-values.yaml");
 
 interface Container {
   name: string;
@@ -46,10 +47,30 @@ describe.skipIf(upstreamMissing() !== undefined)(
     let objects: KubeObject[];
     let config: JaegerConfig;
 
+    let badger: KubeObject[];
+
     beforeAll(async () => {
-      ({ objects } = await renderUpstream("jaeger", "jaeger", "monitoring", [ES_VALUES]));
+      [{ objects }, { objects: badger }] = await Promise.all([
+        renderUpstream("jaeger", "jaeger", "monitoring", [ES_VALUES]),
+        renderUpstream("jaeger", "jaeger", "monitoring", [BADGER_VALUES]),
+      ]);
       config = userConfig(objects);
     }, 60_000);
+
+    it("differs from the default (Badger) install only in where traces are stored: same pipeline, ports, Service", () => {
+      const withoutStorage = (c: JaegerConfig) => {
+        const copy = structuredClone(c) as unknown as {
+          extensions: Record<string, Record<string, unknown>>;
+          exporters: Record<string, Record<string, unknown>>;
+        };
+        delete copy.extensions.jaeger_storage;
+        delete copy.extensions.jaeger_query!.storage;
+        delete copy.exporters.jaeger_storage_exporter!.trace_storage;
+        return copy;
+      };
+      expect(withoutStorage(config)).toEqual(withoutStorage(userConfig(badger)));
+      expect(findOne(objects, "Service", "jaeger")).toEqual(findOne(badger, "Service", "jaeger"));
+    });
 
     it("stores traces in Elasticsearch: the query and the exporter both use the one backend defined", () => {
       const backends = config.extensions.jaeger_storage.backends;
