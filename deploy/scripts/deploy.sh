@@ -185,14 +185,25 @@ if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
 fi
 readonly TIER_LITERALS
 
-# The overlay as deployed: a copy of deploy/k8s with the secrets file in place, wrapped in a
-# kustomization that moves every object to NAMESPACE and points the OTLP endpoint and the
-# NetworkPolicy at the OTLP receiver in MONITORING_NAMESPACE. Removed on exit.
+# The overlays as deployed: a copy of deploy/k8s (and deploy/monitoring, which the monitoring
+# overlays include) with the secrets file in place, wrapped in kustomizations that move every object
+# to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at the OTLP receiver in
+# MONITORING_NAMESPACE. The SLO rules select their namespace's series: for another NAMESPACE they
+# are rendered again from the overlay's slo-values.yaml. Removed on exit.
 prepare_kustomization() {
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
   cp -R "$DEPLOY_DIR/k8s" "$WORK/k8s"
+  cp -R "$DEPLOY_DIR/monitoring" "$WORK/monitoring"
   install -m 600 "$SECRETS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/secrets.env"
+  MONITORING_KUSTOMIZATION="$WORK/app-monitoring"
+  mkdir "$MONITORING_KUSTOMIZATION"
+  if [ "$NAMESPACE" != "$default_namespace" ]; then
+    "$DEPLOY_DIR/scripts/render-slo-rules.sh" -n "$NAMESPACE" -f "$OVERLAY/monitoring/slo-values.yaml" \
+      >"$WORK/k8s/overlays/$ENVIRONMENT/monitoring/slo-rules.yaml"
+  fi
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: %s\nresources:\n  - %s\n' \
+    "$NAMESPACE" "../k8s/overlays/$ENVIRONMENT/monitoring" >"$MONITORING_KUSTOMIZATION/kustomization.yaml"
   APP_KUSTOMIZATION="$WORK/app"
   mkdir "$APP_KUSTOMIZATION"
   local selector=/namespaceSelector/matchLabels/kubernetes.io~1metadata.name
@@ -316,8 +327,9 @@ if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
     done
   fi
 fi
-# Server-side: the dashboard ConfigMap would overflow the last-applied annotation as it grows.
-kube apply --server-side -n "$NAMESPACE" -k "$DEPLOY_DIR/monitoring"
+# deploy/monitoring plus this environment's SLO rules. Server-side: the dashboard ConfigMap would
+# overflow the last-applied annotation as it grows.
+kube apply --server-side -n "$NAMESPACE" -k "$MONITORING_KUSTOMIZATION"
 
 step "Waiting for the rollout"
 kube -n "$NAMESPACE" rollout status "deployment/$APP" --timeout="$ROLLOUT_TIMEOUT"

@@ -13,7 +13,13 @@ import { parse } from "yaml";
 import { helmTemplate } from "./support/helm.js";
 import { kustomize, kustomizeOverlay } from "./support/kustomize.js";
 import { findOne, type KubeObject } from "./support/manifests.js";
-import { chartDir, deployDir, deployScript, monitoringDir } from "./support/paths.js";
+import {
+  chartDir,
+  deployDir,
+  deployScript,
+  monitoringDir,
+  monitoringOverlayDir,
+} from "./support/paths.js";
 import { runTool } from "./support/tools.js";
 
 let raw: KubeObject[];
@@ -24,7 +30,7 @@ beforeAll(async () => {
   [raw, chart] = await Promise.all([
     (async () => [
       ...(await kustomizeOverlay("production")),
-      ...(await kustomize(monitoringDir)),
+      ...(await kustomize(monitoringOverlayDir("production"))),
     ])(),
     helmTemplate({
       release: "crisislen-api",
@@ -123,8 +129,10 @@ describe("raw manifests and Helm chart (production values) agree", () => {
   it("on the ServiceMonitor endpoints, the alert rules and the dashboard", () => {
     const [rawMonitor, chartMonitor] = both<{ spec: { endpoints: unknown } }>("ServiceMonitor");
     expect(chartMonitor.spec.endpoints).toEqual(rawMonitor.spec.endpoints);
-    const [rawRule, chartRule] = both<{ spec: unknown }>("PrometheusRule");
-    expect(chartRule.spec).toEqual(rawRule.spec);
+    for (const name of ["crisislen-api", "crisislen-api-slo"]) {
+      const [rawRule, chartRule] = both<{ spec: unknown }>("PrometheusRule", name, name);
+      expect(chartRule.spec, name).toEqual(rawRule.spec);
+    }
     const rawDashboard = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-grafana-dashboard");
     const chartDashboard = findOne<IConfigMap>(
       chart,

@@ -3,7 +3,7 @@
  * Mimir's HA tracker the replica label is gone, so a query that groups by it, matches on it or
  * joins on it would change meaning (or return nothing). Every label name in every expression —
  * `by`, `without`, `on`, `ignoring`, `group_left/right` and selectors — is checked, in both
- * copies of each file (kustomize monitoring/ and the Helm chart's files/).
+ * copies of each file (kustomize monitoring/ and the Helm chart's files/), and in the SLO rules.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -11,7 +11,7 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { substituteVariables, DEFAULT_VARIABLES } from "./support/dashboard-queries.js";
-import { chartDir, monitoringDir } from "./support/paths.js";
+import { chartDir, monitoringDir, monitoringOverlayDir } from "./support/paths.js";
 
 /** Labels deduplicators drop: the Operator's default, and the names Thanos/Mimir examples use. */
 const REPLICA_LABELS = ["prometheus_replica", "replica", "__replica__"];
@@ -31,6 +31,9 @@ function labelNames(expr: string): string[] {
 const RULE_FILES = [
   path.join(monitoringDir, "prometheus/prometheusrule.yaml"),
   path.join(chartDir, "files/prometheusrule.yaml"),
+  // The SLO recording rules and burn-rate alerts, as rendered for each overlay.
+  path.join(monitoringOverlayDir("production"), "slo-rules.yaml"),
+  path.join(monitoringOverlayDir("staging"), "slo-rules.yaml"),
 ];
 const DASHBOARDS = [
   path.join(monitoringDir, "grafana/crisislen-overview.json"),

@@ -68,7 +68,7 @@ describe("deploy/scripts/deploy.sh", () => {
       "<monitoring namespace and receivers secret>",
       "helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 88.5.3 -n monitoring -f deploy/monitoring/kube-prometheus-stack-values.yaml --wait --timeout 10m",
       "helm upgrade --install jaeger jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 -n monitoring -f deploy/monitoring/jaeger-values.yaml --wait --timeout 10m",
-      "kubectl apply --server-side -n crisislen -k deploy/monitoring",
+      "kubectl apply --server-side -n crisislen -k $WORK/app-monitoring",
       "kubectl -n crisislen rollout status deployment/crisislen-api --timeout=300s",
       "kubectl -n crisislen get pods,services,ingresses,hpa",
       "kubectl -n crisislen get certificates",
@@ -81,6 +81,7 @@ describe("deploy/scripts/deploy.sh", () => {
     const { code, stderr, calls, builds } = await deploy(["production"], GOOD_SECRETS, {
       NAMESPACE: "team-a",
       MONITORING_NAMESPACE: "obs",
+      RECORD_BUILDS: "1",
     });
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -89,9 +90,15 @@ describe("deploy/scripts/deploy.sh", () => {
     const where = (o: KubeObject) =>
       o.kind === "Namespace" ? o.metadata.name : (o.metadata.namespace ?? "<none>");
     expect(new Set(appObjects.map(where))).toEqual(new Set(["team-a"]));
-    const config = appObjects.find((o) => o.kind === "ConfigMap") as unknown as {
+    const config = appObjects.find((o) =>
+      o.metadata.name.startsWith("crisislen-api-config-"),
+    ) as unknown as {
       data: Record<string, string>;
     };
+    // The SLO rules are rendered for the namespace whose series they watch.
+    const slo = JSON.stringify(appObjects.find((o) => o.metadata.name === "crisislen-api-slo"));
+    expect(slo).toContain('namespace=\\"team-a\\"');
+    expect(slo).not.toContain('namespace=\\"crisislen\\"');
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
       "http://jaeger.obs.svc.cluster.local:4318",
     );

@@ -32,6 +32,7 @@ describe("helm chart deploy/helm/crisislen", () => {
       "Pod",
       "PodDisruptionBudget",
       "PrometheusRule",
+      "PrometheusRule",
       "Secret",
       "Service",
       "ServiceAccount",
@@ -58,11 +59,13 @@ describe("helm chart deploy/helm/crisislen", () => {
 
   it("points the alert rules at the release's Service (the Prometheus job)", async () => {
     const objects = await helmTemplate({ release: "claims" });
-    const rule = findOne<{ spec: { groups: { rules: { expr: string }[] }[] } }>(
-      objects,
-      "PrometheusRule",
-    );
-    const exprs = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr)).join("\n");
+    const rules = objects.filter((o) => o.kind === "PrometheusRule") as unknown as {
+      spec: { groups: { rules: { expr: string }[] }[] };
+    }[];
+    expect(rules).toHaveLength(2);
+    const exprs = rules
+      .flatMap((rule) => rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr)))
+      .join("\n");
     expect(exprs).toContain('job="claims-crisislen"');
     expect(exprs).not.toContain('job="crisislen-api"');
   });

@@ -91,8 +91,9 @@ describe("Helm chart: monitoring.collectorTier", () => {
 describe("deploy.sh: the tier switches", () => {
   it("with no tier variable set installs no collector, no HA values and the Badger Jaeger, exactly as with each set to off", async () => {
     const [unset, off] = await Promise.all([
-      runDeploy(["production"], GOOD_SECRETS),
+      runDeploy(["production"], GOOD_SECRETS, { RECORD_BUILDS: "1" }),
       runDeploy(["production"], GOOD_SECRETS, {
+        RECORD_BUILDS: "1",
         OTEL_COLLECTOR_TIER: "0",
         METRICS_HA: "0",
         JAEGER_STORAGE: "badger",
@@ -163,7 +164,7 @@ describe.skipIf(upstreamMissing() !== undefined)(
           path.join(monitoringDir, "otel-collector/agent-values.yaml"),
         ]),
         helmTemplate({ ...PRODUCTION, set: [TIER_ON] }),
-        runDeploy(["production"], GOOD_SECRETS, { OTEL_COLLECTOR_TIER: "1" }),
+        runDeploy(["production"], GOOD_SECRETS, { OTEL_COLLECTOR_TIER: "1", RECORD_BUILDS: "1" }),
       ]);
     }, 120_000);
 

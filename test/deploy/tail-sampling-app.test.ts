@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
-import { traceFunction } from "../../src/trace-function.js";
+import { traceFunction } from "../../src/tracing/trace-function.js";
 import {
   startOtlpReceiver,
   type OtlpReceiver,

@@ -77,12 +77,15 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
         ["ServiceMonitor", "serviceMonitorSelector"],
         ["PrometheusRule", "ruleSelector"],
       ] as const) {
-        const object = findOne<KubeObject>(objects, kind);
         const matchLabels = prometheus.spec[selector]?.matchLabels ?? {};
         expect(Object.keys(matchLabels), `${label} ${kind}`).not.toEqual([]);
-        expect(labelsMatch(matchLabels, object.metadata.labels ?? {}), `${label} ${kind}`).toBe(
-          true,
-        );
+        // The alerts, and the SLO rules where the set has them.
+        const ofKind = objects.filter((o) => o.kind === kind);
+        expect(ofKind.length, `${label} ${kind}`).toBeGreaterThan(0);
+        for (const object of ofKind) {
+          const where = `${label} ${kind}/${object.metadata.name}`;
+          expect(labelsMatch(matchLabels, object.metadata.labels ?? {}), where).toBe(true);
+        }
       }
     }
   });

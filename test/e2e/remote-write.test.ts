@@ -13,11 +13,16 @@
  *     Thanos Query serves), answers with the traffic sent.
  * Timing is the test's own (1 s scrapes, 1 s remote-write batches); labels and payload are shipped.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadAlertRuleGroups, loadDashboardQueries } from "../deploy/support/dashboard-queries.js";
+import {
+  loadAlertRuleGroups,
+  loadDashboardQueries,
+  toRuleFile,
+} from "../deploy/support/dashboard-queries.js";
+import { sloRuleFile } from "../deploy/support/paths.js";
 import { claimScoring, claimsApiOf, type ClaimsApi } from "./support/claims-api.js";
 import { loadHaPair, withMatcher, type HaPair } from "./support/ha-pair.js";
 import { assertDistBuilt, cleanEnv, startNode, stopAll } from "./support/processes.js";
@@ -30,6 +35,8 @@ const SELECTOR = `namespace="${NAMESPACE}", job="${JOB}"`;
 const SCORES = [0.12, 0.85, 0.33, 0.91, 0.47, 0.8, 0.05, 0.99, 0.64, 0.29, 0.72, 0.88];
 const itemCount = (i: number) => 1 + (i % 3);
 const CLUSTER_ONLY_PANELS = ["CPU usage per pod", "Memory usage per pod"];
+/** The production overlay's SLO recording rules (and burn-rate alerts). */
+const sloRules = toRuleFile(loadAlertRuleGroups({}, sloRuleFile));
 
 let workDir: string;
 let api: ClaimsApi;
@@ -99,10 +106,14 @@ beforeAll(async () => {
       replicaNames.push(labels[pair.replicaLabel]!);
       const dir = path.join(workDir, `replica-${i}`);
       mkdirSync(dir);
+      // Each replica evaluates the recording rules (the SLO row reads them) and remote-writes the
+      // results with its external labels, as the Operator sets it up from the PrometheusRules.
+      writeFileSync(path.join(dir, "rules.yml"), sloRules);
       return Prometheus.launch({
         dir,
         config: {
-          global: { scrape_interval: "1s", external_labels: labels },
+          global: { scrape_interval: "1s", evaluation_interval: "1s", external_labels: labels },
+          rule_files: [path.join(dir, "rules.yml")],
           scrape_configs: [scrapeConfig(job, 1)],
           remote_write: [
             pair.remoteWrite(`${receiver.url}/api/v1/write`, { batchSendDeadline: "1s" }),
@@ -304,7 +315,8 @@ describe("e2e: two Prometheus replicas remote-write to a receiver (the HA values
     const bytes = await counter(replica!, "prometheus_remote_storage_bytes_total");
     const samples = await counter(replica!, "prometheus_remote_storage_samples_total");
     const exemplarsSent = await counter(replica!, "prometheus_remote_storage_exemplars_total");
-    const series = await replica!.value(`count({job="${JOB}"})`);
+    // The series of one scrape of the app (recording rules' outputs carry no instance label).
+    const series = await replica!.value(`count({job="${JOB}", instance=~".+"})`);
     measured.remoteWrite = {
       bytes,
       samples,

@@ -1,8 +1,9 @@
 /**
  * deploy/scripts/deploy.sh run against stand-in kubectl and helm: they log their arguments and
- * succeed. The kubectl stand-in also saves what each `apply -k <dir>` would send (the real
- * kubectl's `kustomize <dir>`) and answers `get deployment … last-applied-configuration` with
- * $LAST_APPLIED.
+ * succeed. With RECORD_BUILDS=1 the kubectl stand-in also saves what each `apply -k <dir>` would
+ * send (the real kubectl's `kustomize <dir>`). It answers `get deployment …
+ * last-applied-configuration` with $LAST_APPLIED. `helm template` is real: deploy.sh renders the
+ * SLO rules for another NAMESPACE with it.
  */
 import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,7 +27,10 @@ let sandbox: Promise<string> | undefined;
 function standIns(): Promise<string> {
   sandbox ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "crisislen-deploy-sh-"));
-    await writeFile(path.join(dir, "helm"), `#!/usr/bin/env bash\necho "helm $*" >> "$CALL_LOG"\n`);
+    await writeFile(
+      path.join(dir, "helm"),
+      `#!/usr/bin/env bash\nif [ "$1" = template ]; then exec "${toolPath("helm")}" "$@"; fi\necho "helm $*" >> "$CALL_LOG"\n`,
+    );
     await writeFile(
       path.join(dir, "kubectl"),
       [
@@ -34,7 +38,7 @@ function standIns(): Promise<string> {
         'echo "kubectl $*" >> "$CALL_LOG"',
         'args=("$@")',
         'for i in "${!args[@]}"; do',
-        '  if [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app ]]; then',
+        '  if [ -n "$RECORD_BUILDS" ] && [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app* ]]; then',
         '    echo "--- # apply -k ${args[$((i + 1))]}" >> "$BUILDS"',
         `    "${toolPath("kubectl")}" kustomize "\${args[$((i + 1))]}" >> "$BUILDS"`,
         "  fi",
@@ -53,7 +57,7 @@ function standIns(): Promise<string> {
 export interface DeployRun extends RunResult {
   /** Every stand-in call, with the script's temp dir written as $WORK/. */
   calls: string[];
-  /** Every object the `apply -k` calls would have sent. */
+  /** Every object the `apply -k` calls would have sent (with RECORD_BUILDS=1 in the env). */
   builds: KubeObject[];
 }
 

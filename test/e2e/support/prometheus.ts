@@ -19,6 +19,7 @@ export interface MatrixSeries {
 }
 export interface Alert {
   labels: Record<string, string>;
+  annotations?: Record<string, string>;
   state: "pending" | "firing";
   activeAt: string;
   value: string;
