@@ -7,8 +7,10 @@
 # Environment (all optional):
 #   NAMESPACE             app namespace (default: crisislen, or crisislen-staging for staging); every
 #                         app object, the databases and the monitoring objects go there
-#   SECRETS_FILE          KEY=VALUE file with the app's secrets, kept outside git
+#   SECRETS_FILE          KEY=VALUE file with the app's own secrets, kept outside git
 #                         (default: deploy/k8s/overlays/<env>/secrets.env; template: overlays/secrets.env.example)
+#   DB_PASSWORDS_FILE     KEY=VALUE file with the database passwords only, kept outside git (default:
+#                         deploy/k8s/overlays/<env>/db-passwords.env; template: overlays/db-passwords.env.example)
 #   ALERTMANAGER_SECRETS_FILE  the Alertmanager receivers' credentials (default:
 #                         deploy/monitoring/alertmanager-receivers.env; template: alertmanager-receivers.env.example)
 #   KUBE_CONTEXT          kubectl/helm context to use (default: the current one)
@@ -45,8 +47,11 @@ readonly JAEGER_STORAGE="${JAEGER_STORAGE:-badger}"
 readonly METRICS_HA="${METRICS_HA:-0}"
 readonly JAEGER_ES_SECRET=jaeger-elasticsearch
 readonly APP=crisislen-api
-# Keys the Deployment and the database charts read; must match overlays/secrets.env.example.
-readonly REQUIRED_SECRET_KEYS=(SECRET_KEY POSTGRES_PASSWORD REDIS_PASSWORD)
+# Keys the app alone reads; must match overlays/secrets.env.example.
+readonly REQUIRED_SECRET_KEYS=(SECRET_KEY)
+# Keys the database charts read (and the app, for its URLs); must match overlays/db-passwords.env.example.
+# Their Secret holds nothing else: the PostgreSQL pods mount every key of it.
+readonly REQUIRED_DB_PASSWORD_KEYS=(POSTGRES_PASSWORD REDIS_PASSWORD)
 # Mounted into Alertmanager (kube-prometheus-stack-values.yaml, alertmanagerSpec.secrets).
 readonly ALERTMANAGER_SECRET=alertmanager-crisislen-receivers
 readonly REQUIRED_ALERTMANAGER_KEYS=(pagerduty-routing-key slack-webhook-url)
@@ -84,6 +89,7 @@ readonly OVERLAY="$DEPLOY_DIR/k8s/overlays/$ENVIRONMENT"
 if [ "$ENVIRONMENT" = production ]; then default_namespace=crisislen; else default_namespace=crisislen-staging; fi
 readonly NAMESPACE="${NAMESPACE:-$default_namespace}"
 readonly SECRETS_FILE="${SECRETS_FILE:-$OVERLAY/secrets.env}"
+readonly DB_PASSWORDS_FILE="${DB_PASSWORDS_FILE:-$OVERLAY/db-passwords.env}"
 readonly ALERTMANAGER_SECRETS_FILE="${ALERTMANAGER_SECRETS_FILE:-$DEPLOY_DIR/monitoring/alertmanager-receivers.env}"
 
 kube_args=()
@@ -128,6 +134,17 @@ check_env_file() {
   done
 }
 
+# Before the split, secrets.env held the database passwords too; kustomize would then fail on the
+# repeated key with a message about a "configmap", far from the cause.
+check_no_db_passwords_in_secrets() {
+  local key
+  for key in "${REQUIRED_DB_PASSWORD_KEYS[@]}"; do
+    if grep -q "^$key=" "$SECRETS_FILE"; then
+      die "$key is in $SECRETS_FILE; it belongs in $DB_PASSWORDS_FILE only (the database pods read that file's Secret)"
+    fi
+  done
+}
+
 check_name() {
   [[ "$2" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "$1='$2' is not a valid namespace name"
 }
@@ -155,6 +172,9 @@ preflight() {
   check_name MONITORING_NAMESPACE "$MONITORING_NAMESPACE"
   check_tiers
   check_env_file "$SECRETS_FILE" "$DEPLOY_DIR/k8s/overlays/secrets.env.example" "${REQUIRED_SECRET_KEYS[@]}"
+  check_no_db_passwords_in_secrets
+  check_env_file "$DB_PASSWORDS_FILE" "$DEPLOY_DIR/k8s/overlays/db-passwords.env.example" \
+    "${REQUIRED_DB_PASSWORD_KEYS[@]}"
   if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
     check_env_file "$ALERTMANAGER_SECRETS_FILE" "$DEPLOY_DIR/monitoring/alertmanager-receivers.env.example" \
       "${REQUIRED_ALERTMANAGER_KEYS[@]}"
@@ -186,8 +206,8 @@ fi
 readonly TIER_LITERALS
 
 # The overlays as deployed: a copy of deploy/k8s (and deploy/monitoring, which the monitoring
-# overlays include) with the secrets file in place, wrapped in kustomizations that move every object
-# to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at the OTLP receiver in
+# overlays include) with the two secrets files in place, wrapped in kustomizations that move every
+# object to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at the OTLP receiver in
 # MONITORING_NAMESPACE. The SLO rules select their namespace's series: for another NAMESPACE they
 # are rendered again from the overlay's slo-values.yaml. Removed on exit.
 prepare_kustomization() {
@@ -196,6 +216,7 @@ prepare_kustomization() {
   cp -R "$DEPLOY_DIR/k8s" "$WORK/k8s"
   cp -R "$DEPLOY_DIR/monitoring" "$WORK/monitoring"
   install -m 600 "$SECRETS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/secrets.env"
+  install -m 600 "$DB_PASSWORDS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/db-passwords.env"
   MONITORING_KUSTOMIZATION="$WORK/app-monitoring"
   mkdir "$MONITORING_KUSTOMIZATION"
   if [ "$NAMESPACE" != "$default_namespace" ]; then
@@ -269,7 +290,7 @@ apply_step namespace
 
 step "Config and secrets"
 # The ConfigMap and the app's Secret (hash-suffixed: a change rolls the pods), and the fixed-name
-# database password Secret the bitnami charts read.
+# Secret with only the database passwords, which the bitnami charts read.
 apply_step config
 
 step "Databases (PostgreSQL, Redis)"

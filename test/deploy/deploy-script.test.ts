@@ -1,6 +1,11 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { GOOD_RECEIVERS, GOOD_SECRETS, runDeploy as deploy } from "./support/deploy-sandbox.js";
+import {
+  GOOD_DB_PASSWORDS,
+  GOOD_RECEIVERS,
+  GOOD_SECRETS,
+  runDeploy as deploy,
+} from "./support/deploy-sandbox.js";
 import type { KubeObject } from "./support/manifests.js";
 import { deployScript } from "./support/paths.js";
 import { runTool } from "./support/tools.js";
@@ -193,9 +198,71 @@ describe("deploy/scripts/deploy.sh", () => {
     const missing = await deploy(["production"], undefined);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/secrets file .*secrets\.env not found/);
-    const noKey = await deploy(["production"], GOOD_SECRETS.replace(/^REDIS_PASSWORD=.*$/m, ""));
+    const noKey = await deploy(["production"], "OTHER=1\n");
     expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toMatch(/has no REDIS_PASSWORD/);
+    expect(noKey.stderr).toMatch(/secrets\.env has no SECRET_KEY/);
+  });
+
+  it("refuses a missing database passwords file, a missing password and a placeholder", async () => {
+    const withPasswords = (passwords: string | null) =>
+      deploy(["production"], GOOD_SECRETS, {}, GOOD_RECEIVERS, passwords);
+    const missing = await withPasswords(null);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /secrets file .*db-passwords\.env not found; copy .*overlays\/db-passwords\.env\.example there/,
+    );
+    const noKey = await withPasswords("POSTGRES_PASSWORD=s3cret\n");
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/db-passwords\.env has no REDIS_PASSWORD/);
+    const placeholder = await withPasswords(GOOD_DB_PASSWORDS.replace("s3cret", "CHANGE_ME"));
+    expect(placeholder.code).toBe(1);
+    expect(placeholder.stderr).toMatch(
+      /POSTGRES_PASSWORD in .*db-passwords\.env is still a placeholder; refusing to deploy/,
+    );
+    for (const run of [missing, noKey, placeholder]) expect(run.calls).toEqual([]);
+  });
+
+  // The pre-split layout kept the database passwords in secrets.env; kustomize would fail on the
+  // repeated key with a message about a "configmap", far from the cause.
+  it("refuses a secrets file that still holds a database password, naming where it belongs", async () => {
+    const { code, stderr, calls } = await deploy(
+      ["production"],
+      `${GOOD_SECRETS}POSTGRES_PASSWORD=s3cret\n`,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^deploy\.sh: POSTGRES_PASSWORD is in .*\/secrets\.env; it belongs in .*\/db-passwords\.env only \(the database pods read that file's Secret\)\n$/,
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it("generates the app's Secret from both files and the databases' from the passwords only", async () => {
+    const { code, stderr, builds } = await deploy(["production"], GOOD_SECRETS, {
+      RECORD_BUILDS: "1",
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const secrets = new Map(
+      builds
+        .filter((o) => o.kind === "Secret")
+        .map((o) => [
+          o.metadata.name.replace(/-[a-z0-9]{10}$/, "-<hash>"),
+          Object.fromEntries(
+            Object.entries(o.data as Record<string, string>).map(([k, v]) => [
+              k,
+              Buffer.from(v, "base64").toString("utf8"),
+            ]),
+          ),
+        ]),
+    );
+    expect(Object.fromEntries(secrets)).toEqual({
+      "crisislen-api-secrets-<hash>": {
+        SECRET_KEY: "0123456789abcdef",
+        POSTGRES_PASSWORD: "s3cret",
+        REDIS_PASSWORD: "r3dis",
+      },
+      "crisislen-db-passwords": { POSTGRES_PASSWORD: "s3cret", REDIS_PASSWORD: "r3dis" },
+    });
   });
 
   it("rejects an unknown environment with usage", async () => {
@@ -214,6 +281,7 @@ describe("deploy/scripts/deploy.sh", () => {
       /^\+ kubectl -n crisislen rollout status deployment\/crisislen-api --timeout=300s$/m,
     );
     expect(stdout).not.toContain("s3cret");
+    expect(stdout).not.toContain("r3dis");
     expect(stdout).not.toContain("hooks.slack.com");
   });
 });

@@ -12,11 +12,8 @@ import { parseManifests, type KubeObject } from "./manifests.js";
 import { deployScript } from "./paths.js";
 import { run, toolPath, type RunResult } from "./tools.js";
 
-export const GOOD_SECRETS = [
-  "SECRET_KEY=0123456789abcdef",
-  "POSTGRES_PASSWORD=s3cret",
-  "REDIS_PASSWORD=r3dis",
-].join("\n");
+export const GOOD_SECRETS = "SECRET_KEY=0123456789abcdef\n";
+export const GOOD_DB_PASSWORDS = ["POSTGRES_PASSWORD=s3cret", "REDIS_PASSWORD=r3dis"].join("\n");
 export const GOOD_RECEIVERS = [
   "pagerduty-routing-key=0123456789abcdef0123456789abcdef",
   "slack-webhook-url=https://hooks.slack.com/services/T000/B000/XXXX",
@@ -61,12 +58,16 @@ export interface DeployRun extends RunResult {
   builds: KubeObject[];
 }
 
-/** Runs deploy.sh with `args`, a secrets file holding `secrets` (none when undefined) and `extraEnv`. */
+/**
+ * Runs deploy.sh with `args`, a secrets file holding `secrets` (none when undefined), `extraEnv`,
+ * the receivers' credentials and the database passwords file (none when null).
+ */
 export async function runDeploy(
   args: string[],
   secrets: string | undefined,
   extraEnv: NodeJS.ProcessEnv = {},
   receivers = GOOD_RECEIVERS,
+  dbPasswords: string | null = GOOD_DB_PASSWORDS,
 ): Promise<DeployRun> {
   const bin = await standIns();
   const dir = await mkdtemp(path.join(bin, "run-"));
@@ -79,10 +80,12 @@ export async function runDeploy(
     CALL_LOG: callLog,
     BUILDS: builds,
     SECRETS_FILE: path.join(dir, "secrets.env"),
+    DB_PASSWORDS_FILE: path.join(dir, "db-passwords.env"),
     ALERTMANAGER_SECRETS_FILE: path.join(dir, "receivers.env"),
     ...extraEnv,
   };
   if (secrets !== undefined) await writeFile(path.join(dir, "secrets.env"), secrets);
+  if (dbPasswords !== null) await writeFile(path.join(dir, "db-passwords.env"), dbPasswords);
   await writeFile(path.join(dir, "receivers.env"), receivers);
   const result = await run("bash", [deployScript, ...args], { env, timeoutMs: 30_000 });
   // The generated kustomization lives in a temp dir that deploy.sh removes; name it for comparisons.
