@@ -34,7 +34,9 @@ describe("deploy/scripts/deploy.sh", () => {
     // of step 7 (`create … | apply`) run their stand-ins concurrently: compared as sets.
     const deployDir = path.resolve(path.dirname(deployScript), "..");
     const relative = calls.map((c) => c.replaceAll(deployDir, "deploy"));
-    const monitoringStart = relative.findIndex((c) => c.startsWith("kubectl create namespace"));
+    // The group starts right after step 6's apply: which of its concurrent calls logs first varies.
+    const monitoringStart =
+      relative.findIndex((c) => c.endsWith("crisislen.dev/deploy-step=autoscaling")) + 1;
     const pipelines = relative.slice(monitoringStart, monitoringStart + 4);
     expect([...pipelines].sort()).toEqual(
       [
