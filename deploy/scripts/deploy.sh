@@ -18,6 +18,15 @@
 #                         OTLP endpoint and its NetworkPolicy follow it
 #   SKIP_MONITORING_STACK=1  keep an existing Prometheus Operator/Grafana/Jaeger; still applies our
 #                         ServiceMonitor, alerts and dashboard
+# Scale-out tiers (deploy/README.md, "Scaling out"), each off unless set:
+#   OTEL_COLLECTOR_TIER=1 install the OpenTelemetry Collector agent (DaemonSet) and gateway (tail
+#                         sampling) next to Jaeger, and send every trace of the app to the agent on
+#                         its node; the gateway decides what Jaeger keeps
+#   JAEGER_STORAGE        badger (default: one pod, a volume) or elasticsearch (two pods on
+#                         Elasticsearch/OpenSearch; needs the Secret jaeger-elasticsearch in
+#                         MONITORING_NAMESPACE, see monitoring/jaeger-elasticsearch-values.yaml)
+#   METRICS_HA=1          two Prometheus replicas remote-writing, with exemplars, to a long-term store;
+#                         needs CLUSTER_NAME (the `cluster` label) and REMOTE_WRITE_URL
 #   ROLLOUT_TIMEOUT       default 300s; HELM_TIMEOUT default 10m
 #   *_CHART_VERSION       pinned chart versions, see below (the ones test/deploy renders)
 set -euo pipefail
@@ -29,9 +38,14 @@ readonly POSTGRESQL_CHART_VERSION="${POSTGRESQL_CHART_VERSION:-17.1.0}"
 readonly REDIS_CHART_VERSION="${REDIS_CHART_VERSION:-23.1.1}"
 readonly KPS_CHART_VERSION="${KPS_CHART_VERSION:-88.5.3}"
 readonly JAEGER_CHART_VERSION="${JAEGER_CHART_VERSION:-4.11.1}"
+readonly OTEL_COLLECTOR_CHART_VERSION="${OTEL_COLLECTOR_CHART_VERSION:-0.170.0}"
 readonly ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
 readonly HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
 readonly MONITORING_NAMESPACE="${MONITORING_NAMESPACE:-monitoring}"
+readonly OTEL_COLLECTOR_TIER="${OTEL_COLLECTOR_TIER:-0}"
+readonly JAEGER_STORAGE="${JAEGER_STORAGE:-badger}"
+readonly METRICS_HA="${METRICS_HA:-0}"
+readonly JAEGER_ES_SECRET=jaeger-elasticsearch
 readonly APP=crisislen-api
 # Keys the app alone reads; must match overlays/secrets.env.example.
 readonly REQUIRED_SECRET_KEYS=(SECRET_KEY)
@@ -135,12 +149,28 @@ check_name() {
   [[ "$2" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "$1='$2' is not a valid namespace name"
 }
 
+check_tiers() {
+  case "$OTEL_COLLECTOR_TIER" in 0 | 1) ;; *) die "OTEL_COLLECTOR_TIER='$OTEL_COLLECTOR_TIER' must be 0 or 1" ;; esac
+  case "$METRICS_HA" in 0 | 1) ;; *) die "METRICS_HA='$METRICS_HA' must be 0 or 1" ;; esac
+  case "$JAEGER_STORAGE" in
+    badger | elasticsearch) ;;
+    *) die "JAEGER_STORAGE='$JAEGER_STORAGE' must be badger or elasticsearch" ;;
+  esac
+  if [ "$METRICS_HA" = 1 ]; then
+    [[ "${CLUSTER_NAME:-}" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] ||
+      die "METRICS_HA=1 needs CLUSTER_NAME, unique per cluster (lower-case letters, digits, '-'), got '${CLUSTER_NAME:-}'"
+    [[ "${REMOTE_WRITE_URL:-}" =~ ^https?://[^[:space:],]+$ ]] ||
+      die "METRICS_HA=1 needs REMOTE_WRITE_URL, the long-term store's remote-write URL (http:// or https://), got '${REMOTE_WRITE_URL:-}'"
+  fi
+}
+
 preflight() {
   command -v kubectl >/dev/null 2>&1 || die "kubectl not found on PATH"
   command -v helm >/dev/null 2>&1 || die "helm not found on PATH"
   [ -d "$OVERLAY" ] || die "no overlay at $OVERLAY"
   check_name NAMESPACE "$NAMESPACE"
   check_name MONITORING_NAMESPACE "$MONITORING_NAMESPACE"
+  check_tiers
   check_env_file "$SECRETS_FILE" "$DEPLOY_DIR/k8s/overlays/secrets.env.example" "${REQUIRED_SECRET_KEYS[@]}"
   check_no_db_passwords_in_secrets
   check_env_file "$DB_PASSWORDS_FILE" "$DEPLOY_DIR/k8s/overlays/db-passwords.env.example" \
@@ -153,14 +183,33 @@ preflight() {
     kubectl "${kube_args[@]}" version >/dev/null || die "cannot reach the cluster"
     kubectl "${kube_args[@]}" get crd clusterissuers.cert-manager.io >/dev/null 2>&1 ||
       die "cert-manager is not installed (CRD clusterissuers.cert-manager.io missing)"
+    if [ "$JAEGER_STORAGE" = elasticsearch ] && [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
+      kubectl "${kube_args[@]}" -n "$MONITORING_NAMESPACE" get secret "$JAEGER_ES_SECRET" >/dev/null 2>&1 ||
+        die "JAEGER_STORAGE=elasticsearch needs the Secret $JAEGER_ES_SECRET (key: password) in namespace $MONITORING_NAMESPACE"
+    fi
   fi
 }
 
+# Where the app's spans go, the one place the kustomize path decides it (the chart's is its
+# crisislen.otlpReceiver helper): the collector agent on the pod's node when the tier is on, with
+# every trace exported (tail sampling needs whole traces), else Jaeger directly.
+if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
+  readonly OTLP_SERVICE=otel-agent OTLP_POD_NAME=opentelemetry-collector OTLP_POD_INSTANCE=otel-agent
+else
+  readonly OTLP_SERVICE=jaeger OTLP_POD_NAME=jaeger OTLP_POD_INSTANCE=jaeger
+fi
+readonly OTLP_ENDPOINT="http://$OTLP_SERVICE.$MONITORING_NAMESPACE.svc.cluster.local:4318"
+TIER_LITERALS=""
+if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
+  TIER_LITERALS=$'\n      - OTEL_TRACES_SAMPLER=parentbased_always_on'
+fi
+readonly TIER_LITERALS
+
 # The overlays as deployed: a copy of deploy/k8s (and deploy/monitoring, which the monitoring
-# overlays include) with the two secrets files in place, wrapped in kustomizations that move every object
-# to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at MONITORING_NAMESPACE. The SLO
-# rules select their namespace's series: for another NAMESPACE they are rendered again from the
-# overlay's slo-values.yaml. Removed on exit.
+# overlays include) with the two secrets files in place, wrapped in kustomizations that move every
+# object to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at the OTLP receiver in
+# MONITORING_NAMESPACE. The SLO rules select their namespace's series: for another NAMESPACE they
+# are rendered again from the overlay's slo-values.yaml. Removed on exit.
 prepare_kustomization() {
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
@@ -189,7 +238,7 @@ configMapGenerator:
   - name: $APP-config
     behavior: merge
     literals:
-      - OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger.$MONITORING_NAMESPACE.svc.cluster.local:4318
+      - OTEL_EXPORTER_OTLP_ENDPOINT=$OTLP_ENDPOINT${TIER_LITERALS}
 patches:
   - target:
       kind: NetworkPolicy
@@ -201,6 +250,11 @@ patches:
       - op: replace
         path: /spec/egress/3/to/0$selector
         value: $MONITORING_NAMESPACE
+      - op: replace
+        path: /spec/egress/3/to/0/podSelector/matchLabels
+        value:
+          app.kubernetes.io/name: $OTLP_POD_NAME
+          app.kubernetes.io/instance: $OTLP_POD_INSTANCE
 EOF
 }
 
@@ -272,12 +326,27 @@ if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
       --from-env-file="$ALERTMANAGER_SECRETS_FILE" --dry-run=client -o yaml |
       kubectl "${kube_args[@]}" apply -f -
   fi
+  kps_values=(-f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-values.yaml")
+  if [ "$METRICS_HA" = 1 ]; then
+    kps_values+=(-f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-ha-values.yaml"
+      --set-string "crisislen.cluster=$CLUSTER_NAME" --set-string "crisislen.environment=$ENVIRONMENT"
+      --set-string "crisislen.remoteWriteUrl=$REMOTE_WRITE_URL")
+  fi
   helm_upgrade kube-prometheus-stack kube-prometheus-stack \
     --repo https://prometheus-community.github.io/helm-charts --version "$KPS_CHART_VERSION" \
-    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-values.yaml"
+    -n "$MONITORING_NAMESPACE" "${kps_values[@]}"
+  if [ "$JAEGER_STORAGE" = elasticsearch ]; then jaeger_values=jaeger-elasticsearch-values.yaml; else jaeger_values=jaeger-values.yaml; fi
   helm_upgrade jaeger jaeger \
     --repo https://jaegertracing.github.io/helm-charts --version "$JAEGER_CHART_VERSION" \
-    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/jaeger-values.yaml"
+    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/$jaeger_values"
+  if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
+    # The gateway first: the agents resolve its headless Service to find their backends.
+    for tier in gateway agent; do
+      helm_upgrade "otel-$tier" opentelemetry-collector \
+        --repo https://open-telemetry.github.io/opentelemetry-helm-charts --version "$OTEL_COLLECTOR_CHART_VERSION" \
+        -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/otel-collector/$tier-values.yaml"
+    done
+  fi
 fi
 # deploy/monitoring plus this environment's SLO rules. Server-side: the dashboard ConfigMap would
 # overflow the last-applied annotation as it grows.

@@ -120,7 +120,8 @@ describe("the rendered container environment", () => {
     );
     expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe(
       "deployment.environment.name=production,k8s.namespace.name=crisislen," +
-        "k8s.pod.name=crisislen-api-5d9f7c6b8-x2x4q,k8s.node.name=node-a",
+        "k8s.pod.name=crisislen-api-5d9f7c6b8-x2x4q,k8s.pod.uid=0c7a1e2d-4f5b-4c3a-9e8d-1b2c3d4e5f60," +
+        "k8s.node.name=node-a",
     );
   });
 

@@ -9,11 +9,15 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { KubeObject } from "./manifests.js";
 
+/** The stand-in pod's uid (`metadata.uid`). */
+export const STAND_IN_POD_UID = "0c7a1e2d-4f5b-4c3a-9e8d-1b2c3d4e5f60";
+
 /** What the downward API would give a pod of the Deployment; other field paths are refused. */
-function fieldValue(deployment: IDeployment, fieldPath: string): string {
+export function fieldValue(deployment: IDeployment, fieldPath: string): string {
   const name = deployment.metadata?.name ?? "app";
   const values: Record<string, string> = {
     "metadata.name": `${name}-5d9f7c6b8-x2x4q`,
+    "metadata.uid": STAND_IN_POD_UID,
     "metadata.namespace": deployment.metadata?.namespace ?? "default",
     "spec.nodeName": "node-a",
     "status.podIP": "10.0.0.17",

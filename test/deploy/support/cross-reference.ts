@@ -69,14 +69,14 @@ export function servicePort(objects: KubeObject[], name: string, port: number): 
   return found;
 }
 
-/** The workloads (Deployment, StatefulSet) whose pods a Service or a NetworkPolicy peer selects. */
+/** The workloads (Deployment, StatefulSet, DaemonSet) whose pods a Service or a NetworkPolicy peer selects. */
 export function podsSelectedBy(
   objects: KubeObject[],
   selector: Record<string, string>,
 ): (KubeObject & PodTemplateOwner)[] {
   return objects.filter(
     (o): o is KubeObject & PodTemplateOwner =>
-      ["Deployment", "StatefulSet"].includes(o.kind) &&
+      ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind) &&
       labelsMatch(selector, (o as unknown as PodTemplateOwner).spec.template.metadata.labels ?? {}),
   );
 }
