@@ -47,6 +47,9 @@ const { values: raw } = parseArgs({
     "loadgen-core": { type: "string", default: "1" },
     "quiet-max": { type: "string", default: "0.15" },
     "quiet-timeout": { type: "string", default: "60" },
+    // Total seconds the run may spend waiting for quiet; past it, runs start at once (and a busy
+    // machine shows in the verdict), so a busy machine cannot stretch the run for hours.
+    "quiet-budget": { type: "string", default: "600" },
     "foreign-max": { type: "string", default: "0.05" },
     attempts: { type: "string", default: "3" },
     // A complete default run on a quiet machine is written to bench/results/http.json (and
@@ -67,6 +70,7 @@ const args = {
   loadgenCore: Number(raw["loadgen-core"]),
   quietMax: Number(raw["quiet-max"]),
   quietTimeout: Number(raw["quiet-timeout"]),
+  quietBudget: Number(raw["quiet-budget"]),
   foreignMax: Number(raw["foreign-max"]),
   attempts: Number(raw.attempts),
 };
@@ -81,11 +85,15 @@ if (process.platform === "linux")
   execFileSync("taskset", ["-p", "-c", String(args.loadgenCore), String(process.pid)]);
 
 let waitedForQuietSeconds = 0;
-/** Waits until the whole machine is below `quietMax` busy, at most `quietTimeout` seconds. */
+/**
+ * Waits until the whole machine is below `quietMax` busy: at most `quietTimeout` seconds, and
+ * not at all once `quietBudget` seconds have been spent waiting in this run.
+ */
 async function waitForQuiet() {
   const started = Date.now();
   while ((await busyShare(300)) > args.quietMax) {
-    if (Date.now() - started > args.quietTimeout * 1000) break;
+    const waited = (Date.now() - started) / 1000;
+    if (waited > args.quietTimeout || waitedForQuietSeconds + waited > args.quietBudget) break;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   waitedForQuietSeconds += (Date.now() - started) / 1000 - 0.3;
@@ -106,7 +114,9 @@ try {
       const options = { ...args, ...batch[mode.split("-")[0]] };
       let best;
       let attempts = 0;
-      while (attempts < args.attempts) {
+      // A machine that used up the waiting budget is busy: redoing runs would only stretch it.
+      const maxAttempts = waitedForQuietSeconds >= args.quietBudget ? 1 : args.attempts;
+      while (attempts < maxAttempts) {
         attempts += 1;
         await waitForQuiet();
         const result = await runOne(project, mode, build, options);
