@@ -9,7 +9,8 @@
  */
 import { randomFillSync } from "node:crypto";
 
-const POOL_BYTES = 256;
+/** Random bytes per refill: 512 hex characters, 16 trace ids or 32 span ids. */
+export const POOL_BYTES = 256;
 const ALL_ZERO_SPAN = "0".repeat(16);
 const ALL_ZERO_TRACE = "0".repeat(32);
 
@@ -19,15 +20,30 @@ export interface IdGeneratorLike {
   generateSpanId(): string;
 }
 
+/** Fills a buffer with random bytes. */
+export type RandomFill = (bytes: Buffer) => void;
+
 export class PooledIdGenerator implements IdGeneratorLike {
   readonly #bytes = Buffer.allocUnsafe(POOL_BYTES);
+  readonly #fill: RandomFill;
   #hex = "";
   #offset = 0;
 
-  /** The next `length` hex characters of the pool, refilled when it runs out. */
+  /**
+   * @param fill the random source; replaced only by tests, to reach the all-zero path.
+   * @default crypto.randomFillSync
+   */
+  constructor(fill: RandomFill = randomFillSync) {
+    this.#fill = fill;
+  }
+
+  /**
+   * The next `length` hex characters not handed out before: a slice is used once, and the
+   * rest of a pool too short for an id is dropped rather than joined with the next pool.
+   */
   #take(length: number): string {
     if (this.#offset + length > this.#hex.length) {
-      randomFillSync(this.#bytes);
+      this.#fill(this.#bytes);
       this.#hex = this.#bytes.toString("hex");
       this.#offset = 0;
     }
@@ -37,12 +53,16 @@ export class PooledIdGenerator implements IdGeneratorLike {
   }
 
   generateTraceId(): string {
-    const id = this.#take(32);
-    return id === ALL_ZERO_TRACE ? this.generateTraceId() : id;
+    // All zero is the invalid id; the next slice is as random as the rejected one would have been
+    // (the SDK's default sets the last byte to 1 instead, which makes ...01 twice as likely).
+    let id = this.#take(32);
+    while (id === ALL_ZERO_TRACE) id = this.#take(32);
+    return id;
   }
 
   generateSpanId(): string {
-    const id = this.#take(16);
-    return id === ALL_ZERO_SPAN ? this.generateSpanId() : id;
+    let id = this.#take(16);
+    while (id === ALL_ZERO_SPAN) id = this.#take(16);
+    return id;
   }
 }
