@@ -136,18 +136,29 @@ export function addServerSpanHooks(app: FastifyHooksLike): void {
   app.addHook(
     "onSend",
     function endServerSpan(request: RequestLike, reply: ReplyLike, payload: unknown, done: Done) {
-      const span = request[SPAN];
-      if (span !== null) {
-        request[SPAN] = null;
-        const status = reply.statusCode;
-        span.setAttribute("http.response.status_code", status);
-        if (status >= 500 && !request[ERROR_RECORDED])
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        // A performance timestamp: the SDK converts it with the span's own clock offset, the
-        // same end time it computes without one, in fewer steps.
-        span.end(performance.now());
-      }
+      endSpan(request, reply.statusCode);
       done(null, payload);
     },
   );
+  // A hijacked reply (`reply.hijack()`: server-sent events, a proxy writing to `reply.raw`) runs
+  // no onSend hook; its span ends when the response does, or the trace would lose its root.
+  app.addHook(
+    "onResponse",
+    function endHijackedServerSpan(request: RequestLike, reply: ReplyLike, done: Done) {
+      if (request[SPAN] !== null) endSpan(request, reply.statusCode);
+      done();
+    },
+  );
+}
+
+/** Sets the status on the request's span and ends it, once. */
+function endSpan(request: RequestLike, status: number): void {
+  const span = request[SPAN];
+  if (span === null) return;
+  request[SPAN] = null;
+  span.setAttribute("http.response.status_code", status);
+  if (status >= 500 && !request[ERROR_RECORDED]) span.setStatus({ code: SpanStatusCode.ERROR });
+  // A performance timestamp: the SDK converts it with the span's own clock offset, the same end
+  // time it computes without one, in fewer steps.
+  span.end(performance.now());
 }

@@ -102,4 +102,39 @@ describe("the Fastify server span", () => {
       warnings.restore();
     }
   });
+
+  it("ends the span of a hijacked reply when its raw response ends, with the raw status", async () => {
+    const { app, exporter, handle } = await start();
+    app.get("/events/:id", async (_request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(503, { "content-type": "text/event-stream" });
+      reply.raw.end("data: down\n\n");
+    });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const res = await fetch(`${baseUrl(app.server)}/events/3`);
+    expect(await res.text()).toBe("data: down\n\n");
+    await handle.forceFlush();
+    const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
+    expect(spans.map((s) => s.name)).toEqual(["GET /events/:id"]);
+    expect(spans[0]!.attributes["http.response.status_code"]).toBe(503);
+    expect(spans[0]!.status).toEqual({ code: 2 });
+  });
+
+  it("records an error thrown in a hook, and one sent with reply.send(error)", async () => {
+    const { app, exporter, handle } = await start();
+    app.get(
+      "/guarded",
+      { preHandler: async () => Promise.reject(new Error("no token store")) },
+      async () => "x",
+    );
+    app.get("/sent", async (_request, reply) => reply.code(502).send(new Error("upstream gone")));
+    expect((await app.inject({ url: "/guarded" })).statusCode).toBe(500);
+    expect((await app.inject({ url: "/sent" })).statusCode).toBe(502);
+    await handle.forceFlush();
+    const byName = Object.fromEntries(exporter.getFinishedSpans().map((s) => [s.name, s]));
+    expect(byName["GET /guarded"]!.status).toEqual({ code: 2, message: "no token store" });
+    expect(byName["GET /guarded"]!.events.map((e) => e.name)).toEqual(["exception"]);
+    expect(byName["GET /sent"]!.status).toEqual({ code: 2, message: "upstream gone" });
+    expect(byName["GET /sent"]!.attributes["http.response.status_code"]).toBe(502);
+  });
 });
