@@ -10,7 +10,7 @@
  * route-level `onSend` plus an instance `onResponse` hook on every request, and the second pass
  * that renamed and re-attributed its `request` span.
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import {
   context,
@@ -40,6 +40,9 @@ interface RequestLike {
 }
 interface ReplyLike {
   statusCode: number;
+  raw: ServerResponse;
+  request: RequestLike;
+  hijack(): ReplyLike;
 }
 type Done = (error?: Error | null, value?: unknown) => void;
 
@@ -106,7 +109,7 @@ export function addServerSpanHooks(app: FastifyHooksLike): void {
   app.decorateRequest(ERROR_RECORDED, false);
   app.addHook(
     "onRequest",
-    function traceRequest(request: RequestLike, _reply: unknown, done: Done) {
+    function traceRequest(request: RequestLike, reply: ReplyLike, done: Done) {
       let active: Context | undefined;
       try {
         active = startServerSpan(request);
@@ -118,6 +121,7 @@ export function addServerSpanHooks(app: FastifyHooksLike): void {
         );
       }
       if (active === undefined) return done();
+      reply.hijack = hijackTraced;
       context.with(active, done);
     },
   );
@@ -140,15 +144,18 @@ export function addServerSpanHooks(app: FastifyHooksLike): void {
       done(null, payload);
     },
   );
-  // A hijacked reply (`reply.hijack()`: server-sent events, a proxy writing to `reply.raw`) runs
-  // no onSend hook; its span ends when the response does, or the trace would lose its root.
-  app.addHook(
-    "onResponse",
-    function endHijackedServerSpan(request: RequestLike, reply: ReplyLike, done: Done) {
-      if (request[SPAN] !== null) endSpan(request, reply.statusCode);
-      done();
-    },
-  );
+}
+
+/**
+ * `reply.hijack()` of a traced request. A hijacked reply (server-sent events, a proxy writing to
+ * `reply.raw`) runs no onSend hook, so its span ends when the raw response closes, or the trace
+ * would lose its root. Set on the reply rather than caught by an onResponse hook, which would
+ * cost every request (~2,400 instructions, about half a microsecond).
+ */
+function hijackTraced(this: ReplyLike): ReplyLike {
+  const request = this.request;
+  if (request[SPAN] !== null) this.raw.once("close", () => endSpan(request, this.raw.statusCode));
+  return (Object.getPrototypeOf(this) as ReplyLike).hijack.call(this);
 }
 
 /** Sets the status on the request's span and ends it, once. */

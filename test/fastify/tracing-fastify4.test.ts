@@ -12,7 +12,7 @@ describe("instrumentApp on Fastify 4", () => {
     await app.close();
   });
 
-  it("creates one route-named SERVER span per request", async () => {
+  it("creates one route-named SERVER span per request, a hijacked reply's too", async () => {
     const { exporter, processor } = memoryExporter();
     const handle = await instrumentApp(app, {
       serviceName: "claims-v4",
@@ -20,12 +20,17 @@ describe("instrumentApp on Fastify 4", () => {
       spanProcessors: [processor],
     });
     app.get("/claims/:id", async () => ({ ok: true }));
+    app.get("/raw/:id", (_request, reply) => {
+      reply.hijack();
+      reply.raw.end("raw");
+    });
     await app.listen({ port: 0, host: "127.0.0.1" });
     const res = await fetch(`${baseUrl(app.server)}/claims/42`);
     expect(res.status).toBe(200);
+    expect(await (await fetch(`${baseUrl(app.server)}/raw/1`)).text()).toBe("raw");
     await handle.forceFlush();
     const servers = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER);
-    expect(servers.map((span) => span.name)).toEqual(["GET /claims/:id"]);
+    expect(servers.map((span) => span.name)).toEqual(["GET /claims/:id", "GET /raw/:id"]);
     expect(servers[0]!.attributes["http.route"]).toBe("/claims/:id");
     expect(servers[0]!.resource.attributes["service.name"]).toBe("claims-v4");
   });
