@@ -174,10 +174,16 @@ beforeAll(async () => {
     );
   }
   work = mkdtempSync(join(tmpdir(), "crisislen-consumers-"));
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], {
-    cwd: ROOT,
-    env: childEnv,
-  });
+  // --ignore-scripts: dist/ is built already (checked above); the prepack build would rebuild it
+  // under the other test files that read it.
+  const { stdout } = await run(
+    "npm",
+    ["pack", "--json", "--ignore-scripts", "--pack-destination", work],
+    {
+      cwd: ROOT,
+      env: childEnv,
+    },
+  );
   const [info] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
   if (info === undefined) throw new Error(`npm pack printed no package: ${stdout}`);
   tarball = join(work, info.filename);
