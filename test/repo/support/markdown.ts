@@ -70,3 +70,53 @@ export function withoutFences(markdown: string): string {
     })
     .join("\n");
 }
+
+/** A fenced code block: its info string's language, its text, where it is and under which headings. */
+export interface CodeBlock {
+  lang: string;
+  code: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  /** The headings it sits under, outermost first (`["Quick start", "Express"]`). */
+  headings: string[];
+}
+
+/** Every fenced code block of a document, in order. */
+export function codeBlocks(markdown: string): CodeBlock[] {
+  const blocks: CodeBlock[] = [];
+  const trail: string[] = [];
+  let open: { fence: string; lang: string; line: number; lines: string[] } | undefined;
+  markdown.split("\n").forEach((text, index) => {
+    if (open !== undefined) {
+      if (text.trim() === open.fence || text.trim().startsWith(open.fence)) {
+        blocks.push({
+          lang: open.lang,
+          code: open.lines.join("\n"),
+          line: open.line,
+          headings: [...trail],
+        });
+        open = undefined;
+      } else open.lines.push(text);
+      return;
+    }
+    const fence = /^\s{0,3}(```+|~~~+)\s*([^\s`]*)/.exec(text);
+    if (fence !== null) {
+      open = { fence: fence[1] ?? "```", lang: fence[2] ?? "", line: index + 1, lines: [] };
+      return;
+    }
+    const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(text);
+    if (heading !== null) {
+      const level = heading[1]?.length ?? 1;
+      trail.splice(level - 1);
+      while (trail.length < level - 1) trail.push("");
+      trail.push(heading[2] ?? "");
+    }
+  });
+  return blocks;
+}
+
+/** "README.md:42 (Quick start › Express)": where a block is, for failure messages. */
+export function describeBlock(file: string, block: CodeBlock): string {
+  const trail = block.headings.filter((heading) => heading !== "").slice(1);
+  return `${file}:${block.line} (${trail.join(" › ") || "top"})`;
+}
