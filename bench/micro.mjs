@@ -15,7 +15,7 @@ await build({
   stdin: {
     contents: `export { RequestRecorder } from "./src/http/request-recorder.ts";
       export { getMetrics } from "./src/metrics/crisislen-metrics.ts";
-      export { renderRegistry } from "./src/http/serialize.ts";
+      export { renderRegistry } from "./src/exposition/serialize.ts";
       export { Counter } from "./src/metrics/counter.ts";`,
     resolveDir: root,
     loader: "ts",

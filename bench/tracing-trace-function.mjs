@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, "..");
 const out = join(root, ".cache", "bench", "trace-function.mjs");
 mkdirSync(join(root, ".cache", "bench"), { recursive: true });
 await build({
-  entryPoints: [join(root, "src/trace-function.ts")],
+  entryPoints: [join(root, "src/tracing/trace-function.ts")],
   bundle: true,
   format: "esm",
   platform: "node",

@@ -41,23 +41,26 @@ export type { Gauge } from "./metrics/gauge.js";
 export type { Histogram, HistogramSeries } from "./metrics/histogram.js";
 
 // HTTP integrations
-export { metricsPlugin } from "./fastify.js";
-export type { FastifyMetricsOptions } from "./fastify.js";
-export { metricsMiddleware } from "./express.js";
-export type { ExpressMetricsOptions, ExpressMiddleware } from "./express.js";
+export { metricsPlugin } from "./fastify/metrics.js";
+export type { FastifyMetricsOptions } from "./fastify/metrics.js";
+export { metricsMiddleware } from "./express/metrics.js";
+export type { ExpressMetricsOptions, ExpressMiddleware } from "./express/metrics.js";
 export type {
   HttpMetricsOptions,
   DurationSummaryOptions,
   ExtraLabelFunction,
 } from "./http/options.js";
-export { clusterMetricsHandler, enableClusterWorkerMetrics } from "./cluster.js";
-export type { ClusterMetricsHandlerOptions, ClusterWorkerMetricsOptions } from "./cluster.js";
-export { metricsHandler } from "./http/exposition.js";
-export type { MetricsHandlerOptions } from "./http/exposition.js";
+export { clusterMetricsHandler, enableClusterWorkerMetrics } from "./exposition/cluster.js";
+export type {
+  ClusterMetricsHandlerOptions,
+  ClusterWorkerMetricsOptions,
+} from "./exposition/cluster.js";
+export { metricsHandler } from "./exposition/handler.js";
+export type { MetricsHandlerOptions } from "./exposition/handler.js";
 
 // Logging
-export { setLogger } from "./logger.js";
-export type { ObservabilityLogger } from "./logger.js";
+export { setLogger } from "./kernel/logger.js";
+export type { ObservabilityLogger } from "./kernel/logger.js";
 
 // Tracing
 export { instrumentApp } from "./tracing/instrument-app.js";
@@ -68,14 +71,18 @@ export type {
   TraceSamplerName,
   BatchOptions,
 } from "./tracing/options.js";
-export { traceFunction } from "./trace-function.js";
-export type { TraceFunctionOptions, TraceDecorator, AnyFunction } from "./trace-function.js";
+export { traceFunction } from "./tracing/trace-function.js";
+export type {
+  TraceFunctionOptions,
+  TraceDecorator,
+  AnyFunction,
+} from "./tracing/trace-function.js";
 
 // Kubernetes runtime: health, graceful shutdown, the separate metrics listener
-export { healthPlugin } from "./health/fastify.js";
-export type { HealthPluginOptions } from "./health/fastify.js";
-export { healthHandler } from "./health/handler.js";
-export type { HealthHandler } from "./health/handler.js";
+export { healthPlugin } from "./fastify/health.js";
+export type { HealthPluginOptions } from "./fastify/health.js";
+export { healthHandler } from "./express/health.js";
+export type { HealthHandler } from "./express/health.js";
 export type { HealthOptions } from "./health/options.js";
 export type {
   ReadinessCheck,
@@ -92,5 +99,5 @@ export type {
   FastifyLike as ShutdownFastifyLike,
 } from "./shutdown/graceful-shutdown.js";
 export type { GracefulShutdownOptions } from "./shutdown/options.js";
-export { startMetricsServer } from "./metrics-server.js";
-export type { MetricsServerOptions } from "./metrics-server.js";
+export { startMetricsServer } from "./exposition/metrics-server.js";
+export type { MetricsServerOptions } from "./exposition/metrics-server.js";

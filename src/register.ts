@@ -10,7 +10,7 @@
  * use top-level await) behaves the same. Worker threads are left alone.
  */
 import { isMainThread } from "node:worker_threads";
-import { errorOnce } from "./logger.js";
+import { errorOnce } from "./kernel/logger.js";
 import { ensureTracing } from "./tracing/instrument-app.js";
 import { packageRequire } from "./tracing/load.js";
 import type * as IitmModule from "import-in-the-middle";

@@ -2,7 +2,7 @@ import { SpanKind } from "@opentelemetry/api";
 import Fastify from "fastify";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
-import { metricsPlugin } from "../src/fastify.js";
+import { metricsPlugin } from "../src/fastify/metrics.js";
 import { instrumentApp } from "../src/tracing/instrument-app.js";
 import { baseUrl, memoryExporter } from "./tracing/helpers.js";
 

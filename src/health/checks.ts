@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { context, createContextKey } from "@opentelemetry/api";
-import { PACKAGE_NAME, warnOnce } from "../logger.js";
+import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
 
 // The key @opentelemetry/core's suppressTracing() sets (createContextKey uses Symbol.for), so
 // instrumentations skip the database ping or `fetch` a check makes: otherwise every probe, every

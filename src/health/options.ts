@@ -2,7 +2,7 @@
  * Options of the health routes, validated and compiled once, shared by the Fastify plugin and
  * the `node:http`/Express handler. The adapters only match a path and write the answer.
  */
-import { PACKAGE_NAME } from "../logger.js";
+import { PACKAGE_NAME } from "../kernel/logger.js";
 import { CheckRunner, runChecks, validateTimeout } from "./checks.js";
 import type { ReadinessCheck, ReadinessCheckDefinition, ReadinessReport } from "./checks.js";
 import type { ReadinessState } from "./readiness-state.js";

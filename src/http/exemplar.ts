@@ -1,11 +1,11 @@
 /**
  * The exemplar of a request: the trace and span ids of its server span, which the tracing
- * setup records for the raw request (../server-spans.ts) (see ../tracing/active-span.ts for why the active context
- * cannot be used at response end). Read without importing OpenTelemetry, so the metrics core
+ * setup records for the raw request (../kernel/server-spans.ts) (see ../tracing/active-span.ts
+ * for why the active context cannot be used at response end). Read without importing OpenTelemetry, so the metrics core
  * stays free of it and costs one property read per request when tracing is off.
  */
 import type { IncomingMessage } from "node:http";
-import { serverSpanOf } from "../server-spans.js";
+import { serverSpanOf } from "../kernel/server-spans.js";
 import type { ExemplarLabels } from "./request-recorder.js";
 
 const SAMPLED = 0x1;

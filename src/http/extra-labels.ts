@@ -4,8 +4,8 @@
  * throws gives `__error__`. Nothing here can throw into the request.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sharedSlot } from "../global-state.js";
-import { warnOnce } from "../logger.js";
+import { sharedSlot } from "../kernel/global-state.js";
+import { warnOnce } from "../kernel/logger.js";
 import { ERROR_LABEL_VALUE, OTHER_LABEL_VALUE } from "../metrics/catalogue.js";
 
 /** Computes one label value from the raw request and response. */

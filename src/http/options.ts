@@ -3,7 +3,7 @@
  * a bad option throws a `TypeError`/`RangeError` naming it and the value, and the per-request
  * code only ever sees the resolved form.
  */
-import { PACKAGE_NAME } from "../logger.js";
+import { PACKAGE_NAME } from "../kernel/logger.js";
 import {
   DEFAULT_SIZE_BUCKETS,
   DEFAULT_SUMMARY_PERCENTILES,

@@ -15,7 +15,7 @@ import { countRequestBytes, countResponseBytes } from "./body-size.js";
 import { createEndpointFilter } from "./exclusions.js";
 import type { RawLabelFunction } from "./extra-labels.js";
 import { ExtraLabels } from "./extra-labels.js";
-import { InFlightTracker } from "./in-flight.js";
+import { InFlightTracker } from "./in-flight-gauge.js";
 import type { ResolvedHttpOptions } from "./options.js";
 import { OptionalMetricsRecorder } from "./optional-recorder.js";
 import type { HttpRecorder } from "./request-recorder.js";

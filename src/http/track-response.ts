@@ -10,8 +10,8 @@ import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import { CLIENT_CLOSED_STATUS } from "./labels.js";
 import type { HttpRecorder } from "./request-recorder.js";
 import { requestExemplar } from "./exemplar.js";
-import { isUntracked } from "./untracked.js";
-import { warnOnce } from "../logger.js";
+import { isUntracked } from "../kernel/untracked.js";
+import { warnOnce } from "../kernel/logger.js";
 
 /** Gives the endpoint label once the response is done (Express knows its route only then). */
 export type EndpointResolver = (req: IncomingMessage, res: ServerResponse) => string | undefined;

@@ -2,7 +2,7 @@
  * The five CrisisLens metrics for one registry, with the domain helpers around them. Created
  * once per registry and reused; `metrics` (the root export) is the default registry's set.
  */
-import { sharedSlot } from "../global-state.js";
+import { sharedSlot } from "../kernel/global-state.js";
 import {
   DEFAULT_DURATION_BUCKETS,
   HELP,

@@ -5,8 +5,8 @@
  * `collectDefaultMetrics()` call the application made itself.
  */
 import { collectDefaultMetrics } from "prom-client";
-import { sharedSlot } from "../global-state.js";
-import { PACKAGE_NAME, warnOnce } from "../logger.js";
+import { sharedSlot } from "../kernel/global-state.js";
+import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
 import type { AnyRegistry } from "./registry.js";
 
 /** A metric every prom-client version registers among the defaults; its presence means "done". */

@@ -2,7 +2,7 @@
  * Errors for bad input to the metric API. Each names the metric and the value, so the caller
  * sees at once what was wrong; nothing is recorded when one is thrown.
  */
-import { PACKAGE_NAME } from "../logger.js";
+import { PACKAGE_NAME } from "../kernel/logger.js";
 
 /** A short, safe description of a value for error messages. */
 export function show(value: unknown): string {

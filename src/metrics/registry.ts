@@ -5,8 +5,8 @@
  */
 import type { Registry, RegistryContentType } from "prom-client";
 import { register as promClientGlobalRegistry } from "prom-client";
-import { sharedSlot } from "../global-state.js";
-import { PACKAGE_NAME } from "../logger.js";
+import { sharedSlot } from "../kernel/global-state.js";
+import { PACKAGE_NAME } from "../kernel/logger.js";
 import type { MetricShape } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
 

@@ -6,11 +6,11 @@
  */
 import { Server as NetServer } from "node:net";
 import type { Server } from "node:http";
-import { PACKAGE_NAME, errorOnce } from "../logger.js";
-import { runShutdownHooks } from "../shutdown-hooks.js";
+import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
+import { runShutdownHooks } from "../kernel/shutdown-hooks.js";
 import { readinessOf } from "../health/readiness-state.js";
 import type { ReadinessState } from "../health/readiness-state.js";
-import { InFlightRequests } from "./in-flight.js";
+import { InFlightRequests } from "./open-requests.js";
 import { resolveShutdownOptions } from "./options.js";
 import type { GracefulShutdownOptions } from "./options.js";
 

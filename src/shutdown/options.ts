@@ -2,9 +2,9 @@
  * Options of the graceful shutdown, with their environment variables and defaults merged in one
  * place: option, then environment variable, then constant.
  */
-import { PACKAGE_NAME } from "../logger.js";
+import { PACKAGE_NAME } from "../kernel/logger.js";
 import type { ReadinessState } from "../health/readiness-state.js";
-import { envInteger } from "./env.js";
+import { envInteger } from "../kernel/env.js";
 
 /** Options of `enableGracefulShutdown`. */
 export interface GracefulShutdownOptions {

@@ -5,7 +5,7 @@
  * - Express / node:http: the http instrumentation's SERVER span is active in the request's
  *   handlers and middleware, but NOT reliably in a `res.on("close")`/`"finish"` callback (those
  *   run in the context of whoever emits the event). Its `requestHook` records the span for the
- *   raw request in ../server-spans.ts.
+ *   raw request in ../kernel/server-spans.ts.
  * - Fastify with @fastify/otel: the `request` span (our server span) is active from `onRequest`
  *   through the handler; @fastify/otel ends it in `onSend` and forgets it, and in `onResponse`
  *   and in `res.on("close")` it is not the active context. Our `requestHook` records it for
@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { context, trace, TraceFlags, type Span } from "@opentelemetry/api";
-import { serverSpanOf } from "../server-spans.js";
+import { serverSpanOf } from "../kernel/server-spans.js";
 
 /** The ids of `req`'s server span (or of the active span) when it is sampled; otherwise `undefined`. */
 export function activeTraceIds(

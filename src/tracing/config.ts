@@ -6,7 +6,7 @@
  */
 import type { Attributes } from "@opentelemetry/api";
 import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { warnOnce } from "../logger.js";
+import { warnOnce } from "../kernel/logger.js";
 import type {
   BatchOptions,
   InstrumentAppOptions,

@@ -4,7 +4,7 @@
  * rate-limited warning (at most one line a minute), so a dead collector is visible but quiet.
  */
 import type { MeterProvider } from "@opentelemetry/api";
-import { warnOnce } from "../logger.js";
+import { warnOnce } from "../kernel/logger.js";
 
 export interface DropCounter {
   /** Spans dropped so far. */

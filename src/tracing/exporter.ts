@@ -1,6 +1,6 @@
 /** Creates the span exporter named by the configuration. */
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { errorOnce } from "../logger.js";
+import { errorOnce } from "../kernel/logger.js";
 import type { ResolvedConfig } from "./config.js";
 import { ConsoleTraceExporter } from "./console-exporter.js";
 import { packageRequire } from "./load.js";

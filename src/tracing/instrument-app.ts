@@ -3,10 +3,10 @@
  * and whichever call comes first) and attaches the framework-specific part to `app`.
  */
 import { subscribe } from "node:diagnostics_channel";
-import { warnOnce } from "../logger.js";
+import { warnOnce } from "../kernel/logger.js";
 import { resolveConfig, type ResolvedConfig } from "./config.js";
-import { isExpress, instrumentExpress } from "./express.js";
-import { instrumentFastify, isFastify } from "./fastify.js";
+import { isExpress, instrumentExpress } from "../express/tracing.js";
+import { instrumentFastify, isFastify } from "../fastify/tracing.js";
 import {
   applyFrameworkSpans,
   ensureInstrumentations,

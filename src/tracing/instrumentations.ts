@@ -6,9 +6,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Span, TracerProvider } from "@opentelemetry/api";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
-import { isUntracked } from "../http/untracked.js";
+import { isUntracked } from "../kernel/untracked.js";
 import { packageRequire } from "./load.js";
-import { setServerSpan } from "../server-spans.js";
+import { setServerSpan } from "../kernel/server-spans.js";
 import { tracingState } from "./state.js";
 import type * as InstrHttp from "@opentelemetry/instrumentation-http";
 import type * as InstrExpress from "@opentelemetry/instrumentation-express";

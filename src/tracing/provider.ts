@@ -6,8 +6,8 @@
  */
 import { context, propagation, trace, type TracerProvider } from "@opentelemetry/api";
 import type { BasicTracerProvider, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { warnOnce } from "../logger.js";
-import { onShutdown } from "../shutdown-hooks.js";
+import { warnOnce } from "../kernel/logger.js";
+import { onShutdown } from "../kernel/shutdown-hooks.js";
 import type { ResolvedConfig } from "./config.js";
 import { createDropCounter } from "./drop-counter.js";
 import { createExporter } from "./exporter.js";

@@ -1,8 +1,8 @@
 /**
  * The process-wide tracing state, shared by every loaded copy of the package (see
- * ../global-state.ts): one provider, one set of instrumentations, whoever starts first.
+ * ../kernel/global-state.ts): one provider, one set of instrumentations, whoever starts first.
  */
-import { sharedSlot } from "../global-state.js";
+import { sharedSlot } from "../kernel/global-state.js";
 import type { ResolvedConfig } from "./config.js";
 import type { TracingHandle } from "./options.js";
 

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resetLogRateLimit, setLogger } from "../../src/logger.js";
-import type { ObservabilityLogger } from "../../src/logger.js";
+import { resetLogRateLimit, setLogger } from "../../src/kernel/logger.js";
+import type { ObservabilityLogger } from "../../src/kernel/logger.js";
 import { compileHealth } from "../../src/health/options.js";
 import type { HealthOptions } from "../../src/health/options.js";
 import { createReadinessState } from "../../src/health/readiness-state.js";

@@ -2,14 +2,14 @@ import type { Server } from "node:http";
 import type { RequestHandler } from "express";
 import type { FastifyInstance, FastifyPluginCallback, FastifyPluginAsync } from "fastify";
 import { describe, expectTypeOf, it } from "vitest";
-import { healthHandler } from "../../src/health/handler.js";
-import type { HealthHandler } from "../../src/health/handler.js";
-import { healthPlugin } from "../../src/health/fastify.js";
+import { healthHandler } from "../../src/express/health.js";
+import type { HealthHandler } from "../../src/express/health.js";
+import { healthPlugin } from "../../src/fastify/health.js";
 import type { ReadinessCheck } from "../../src/health/checks.js";
 import type { HealthOptions } from "../../src/health/options.js";
 import { enableGracefulShutdown } from "../../src/shutdown/graceful-shutdown.js";
 import type { GracefulShutdown, ShutdownTarget } from "../../src/shutdown/graceful-shutdown.js";
-import { startMetricsServer } from "../../src/metrics-server.js";
+import { startMetricsServer } from "../../src/exposition/metrics-server.js";
 
 describe("runtime types", () => {
   it("healthHandler is an Express request handler and a node:http handler", () => {

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { SpanKind } from "@opentelemetry/api";
 import Fastify from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
-import { healthPlugin } from "../../src/health/fastify.js";
+import { healthPlugin } from "../../src/fastify/health.js";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
 import { close, listen } from "../support/http-client.js";
 import { baseUrl, memoryExporter } from "../tracing/helpers.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fastify5 from "fastify";
 import { Registry } from "prom-client";
-import { metricsPlugin } from "../../src/fastify.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
 import { parseExposition, valueOf } from "../support/exposition.js";
 
 describe("body sizes through Fastify's inject (light-my-request)", () => {

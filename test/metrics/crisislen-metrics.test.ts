@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { getMetrics } from "../../src/metrics/crisislen-metrics.js";
-import { renderRegistry } from "../../src/http/serialize.js";
+import { renderRegistry } from "../../src/exposition/serialize.js";
 import { parseExposition, select, valueOf } from "../support/exposition.js";
 
 const fresh = () => {

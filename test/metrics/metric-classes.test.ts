@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Counter } from "../../src/metrics/counter.js";
 import { Gauge } from "../../src/metrics/gauge.js";
 import { Histogram } from "../../src/metrics/histogram.js";
-import { renderRegistry } from "../../src/http/serialize.js";
+import { renderRegistry } from "../../src/exposition/serialize.js";
 import { parseExposition, select, valueOf } from "../support/exposition.js";
 
 const inRegistry = <M>(metric: M): { registry: Registry; metric: M } => {

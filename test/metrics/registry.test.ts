@@ -2,7 +2,7 @@ import { Counter as PromCounter, Registry, register } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { getMetrics, metrics } from "../../src/metrics/crisislen-metrics.js";
 import { defaultRegistry } from "../../src/metrics/registry.js";
-import { sharedState } from "../../src/global-state.js";
+import { sharedState } from "../../src/kernel/global-state.js";
 
 describe("registries", () => {
   it("uses prom-client's global registry by default, shared through the process-wide state", () => {

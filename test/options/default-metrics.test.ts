@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fastify5 from "fastify";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { metricsMiddleware } from "../../src/express.js";
-import { metricsPlugin } from "../../src/fastify.js";
-import { sharedState } from "../../src/global-state.js";
-import { resetLogRateLimit } from "../../src/logger.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
+import { sharedState } from "../../src/kernel/global-state.js";
+import { resetLogRateLimit } from "../../src/kernel/logger.js";
 import { parseExposition, seriesCount } from "../support/exposition.js";
 import { captureLogs, closeAll, FRAMEWORKS, startApp } from "./support.js";
 

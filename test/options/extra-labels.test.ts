@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fastify5 from "fastify";
 import { Registry } from "prom-client";
-import { metricsMiddleware } from "../../src/express.js";
-import { metricsPlugin } from "../../src/fastify.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
 import { getMetrics } from "../../src/metrics/crisislen-metrics.js";
-import { resetLogRateLimit } from "../../src/logger.js";
+import { resetLogRateLimit } from "../../src/kernel/logger.js";
 import { select, valueOf } from "../support/exposition.js";
 import { captureLogs, closeAll, FRAMEWORKS, send, startApp } from "./support.js";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { metricsMiddleware } from "../../src/express.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
 import { abortRequest, eventually } from "../support/http-client.js";
 import { select } from "../support/exposition.js";
 import type { Sample } from "../support/exposition.js";

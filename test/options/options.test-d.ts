@@ -7,11 +7,11 @@ import type { Request, Response } from "express";
 import Fastify from "fastify";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { describe, expectTypeOf, it } from "vitest";
-import { clusterMetricsHandler, enableClusterWorkerMetrics } from "../../src/cluster.js";
-import { metricsMiddleware } from "../../src/express.js";
-import type { ExpressMetricsOptions } from "../../src/express.js";
-import { metricsPlugin } from "../../src/fastify.js";
-import type { FastifyMetricsOptions } from "../../src/fastify.js";
+import { clusterMetricsHandler, enableClusterWorkerMetrics } from "../../src/exposition/cluster.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
+import type { ExpressMetricsOptions } from "../../src/express/metrics.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
+import type { FastifyMetricsOptions } from "../../src/fastify/metrics.js";
 
 describe("option types", () => {
   it("gives Fastify label functions FastifyRequest and FastifyReply", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import fastify5 from "fastify";
-import { metricsMiddleware } from "../../src/express.js";
-import { metricsPlugin } from "../../src/fastify.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
 import { abortRequest, eventually } from "../support/http-client.js";
 import { select } from "../support/exposition.js";
 import { closeAll, FRAMEWORKS, send, startApp } from "./support.js";

@@ -12,10 +12,10 @@ import http from "node:http";
 import { trace } from "@opentelemetry/api";
 import { Gauge } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { healthHandler } from "../../src/health/handler.js";
-import { healthPlugin } from "../../src/health/fastify.js";
-import { setLogger } from "../../src/logger.js";
-import { traceFunction } from "../../src/trace-function.js";
+import { healthHandler } from "../../src/express/health.js";
+import { healthPlugin } from "../../src/fastify/health.js";
+import { setLogger } from "../../src/kernel/logger.js";
+import { traceFunction } from "../../src/tracing/trace-function.js";
 import { select } from "../support/exposition.js";
 import { request } from "../support/http-client.js";
 import {

@@ -19,9 +19,9 @@ import express4 from "express4";
 import fc from "fast-check";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { metricsMiddleware } from "../../src/express.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
 import { UNMATCHED_ENDPOINT } from "../../src/metrics/catalogue.js";
-import { traceFunction } from "../../src/trace-function.js";
+import { traceFunction } from "../../src/tracing/trace-function.js";
 import { close, listen } from "../support/http-client.js";
 import { send } from "./support.js";
 
@@ -348,7 +348,7 @@ describe("traceFunction keeps any function's behaviour", () => {
   });
 });
 
-describe("traceFunction, cases the property found (fixed in src/trace-function.ts)", () => {
+describe("traceFunction, cases the property found (fixed in src/tracing/trace-function.ts)", () => {
   it("rethrows a null-prototype object unchanged and records '' and [] as exception events", async () => {
     const exporter = new InMemorySpanExporter();
     trace.setGlobalTracerProvider(

@@ -17,10 +17,10 @@ import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { metricsMiddleware } from "../../src/express.js";
-import { metricsPlugin } from "../../src/fastify.js";
-import { metricsHandler } from "../../src/http/exposition.js";
-import { startMetricsServer } from "../../src/metrics-server.js";
+import { metricsMiddleware } from "../../src/express/metrics.js";
+import { metricsPlugin } from "../../src/fastify/metrics.js";
+import { metricsHandler } from "../../src/exposition/handler.js";
+import { startMetricsServer } from "../../src/exposition/metrics-server.js";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
 import { close, eventually, request } from "../support/http-client.js";
@@ -231,7 +231,7 @@ describe("the token-guarded exposition", () => {
   ];
 
   it("compares SHA-256 digests of the header and the expected value with timingSafeEqual", () => {
-    const source = readFileSync(path.join(ROOT, "src/http/exposition.ts"), "utf8");
+    const source = readFileSync(path.join(ROOT, "src/exposition/handler.ts"), "utf8");
     expect(source).toMatch(/import \{[^}]*\btimingSafeEqual\b[^}]*\} from "node:crypto"/);
     expect(source).toMatch(/createHash\("sha256"\)\.update\(value\)\.digest\(\)/);
     expect(source).toMatch(/digest\(`Bearer \$\{token\}`\)/);

@@ -6,8 +6,8 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from "@opentelemetry/sdk-trace-base";
-import { setLogger } from "../../src/logger.js";
-import { resetLogRateLimit } from "../../src/logger.js";
+import { setLogger } from "../../src/kernel/logger.js";
+import { resetLogRateLimit } from "../../src/kernel/logger.js";
 
 export function memoryExporter(): {
   exporter: InMemorySpanExporter;

@@ -1,0 +1,72 @@
+/**
+ * Express: route names come from `@opentelemetry/instrumentation-express`, which patches
+ * `Router.route/use` when express is required. Here we only check that the patch reached this
+ * app and say clearly what to do when it did not.
+ */
+import { warnOnce } from "../kernel/logger.js";
+
+const TRACED = Symbol.for("@crisislen/observability:traced-app");
+const PRELOAD_HINT =
+  "start the process with `node --import @crisislen/observability/register app.js` (ESM) or `node --require @crisislen/observability/register app.js` (CommonJS)";
+
+interface Layer {
+  route?: unknown;
+  name?: string;
+}
+interface RouterLike {
+  stack?: Layer[];
+  route?: unknown;
+}
+/** The parts of an Express 4 or 5 app used here. */
+export interface ExpressLike {
+  (req: unknown, res: unknown, next?: unknown): void;
+  use: unknown;
+  handle: unknown;
+  set: unknown;
+  lazyrouter?: () => void;
+  _router?: RouterLike;
+  router?: RouterLike;
+}
+
+export const isExpress = (app: unknown): app is ExpressLike =>
+  typeof app === "function" &&
+  typeof (app as ExpressLike).use === "function" &&
+  typeof (app as ExpressLike).handle === "function" &&
+  typeof (app as ExpressLike).set === "function";
+
+function routerOf(app: ExpressLike): RouterLike | undefined {
+  // Express 4 throws from the `app.router` getter; it creates its router lazily instead.
+  if (typeof app.lazyrouter === "function") {
+    app.lazyrouter();
+    return app._router;
+  }
+  return app.router;
+}
+
+const wrapped = (fn: unknown): boolean =>
+  typeof fn === "function" && (fn as { __wrapped?: boolean }).__wrapped === true;
+
+/** Checks the instrumentation reached `app`; warns once otherwise. `hookedLate`: the hooks were installed after express loaded. */
+export function instrumentExpress(app: ExpressLike, hookedLate: boolean): void {
+  const marked = app as unknown as Record<symbol, unknown>;
+  if (marked[TRACED] === true) return;
+  marked[TRACED] = true;
+  const router = routerOf(app);
+  const proto = router ? (Object.getPrototypeOf(router) as RouterLike) : undefined;
+  if (!wrapped(proto?.route)) {
+    warnOnce(
+      "express:unhooked",
+      `express is not instrumented (it was loaded in a way the require hook cannot patch, e.g. bundled, or a second copy): server spans carry no route name. To fix it, ${PRELOAD_HINT}.`,
+    );
+    return;
+  }
+  const hasRoutes = (router?.stack ?? []).some(
+    (layer) => layer.route !== undefined || layer.name === "router",
+  );
+  if (hookedLate && hasRoutes) {
+    warnOnce(
+      "express:late",
+      `instrumentApp(app) was called after routes were defined; those routes get no route name on their server spans. Call instrumentApp right after creating the app, or ${PRELOAD_HINT}.`,
+    );
+  }
+}
