@@ -210,6 +210,7 @@ describe("the tarball", () => {
     expect(outsideFolders).toEqual(
       [
         ...DIST_FILES,
+        "ARCHITECTURE.md",
         "CHANGELOG.md",
         "LICENSE",
         "README.md",
