@@ -46,6 +46,9 @@ type Phase = "running" | "draining" | "closing" | "hooks" | "done";
 const REGISTERED = Symbol.for("@crisislen/observability:graceful-shutdown");
 let instances = 0;
 
+/** Resolves after the event loop's next poll phase (I/O) has run. */
+const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function isFastify(target: unknown): target is FastifyLike {
   const candidate = target as Partial<FastifyLike> | null;
   return (
@@ -157,6 +160,12 @@ export function enableGracefulShutdown(
     if (exited) return;
 
     phase = "closing";
+    // A request the kernel already delivered must count as in flight, not reset with the idle
+    // connections: one loop turn accepts the connections queued at the listener, a second reads
+    // what they sent (a connection whose request is being parsed is not idle).
+    await nextLoopTurn();
+    await nextLoopTurn();
+    if (exited) return;
     const closed = closeServer();
     inFlight.beginClosing();
     await inFlight.idle();
