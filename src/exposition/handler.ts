@@ -8,12 +8,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorOnce, PACKAGE_NAME } from "../kernel/logger.js";
 import { defaultRegistry } from "../metrics/registry.js";
-import {
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  renderRegistry,
-  wantsOpenMetrics,
-} from "./serialize.js";
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderRegistry } from "./serialize.js";
+import { wantsOpenMetrics } from "./negotiate.js";
 import { leaveInFlight } from "../http/in-flight-gauge.js";
 import { markUntracked } from "../kernel/untracked.js";
 import type { AnyRegistry } from "../metrics/registry.js";
