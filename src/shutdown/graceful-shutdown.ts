@@ -8,6 +8,7 @@ import { Server as NetServer } from "node:net";
 import type { Server } from "node:http";
 import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
 import { runShutdownHooks } from "../kernel/shutdown-hooks.js";
+import { startShutdownBudget } from "../kernel/shutdown-budget.js";
 import { readinessOf } from "../health/readiness-state.js";
 import type { ReadinessState } from "../health/readiness-state.js";
 import { InFlightRequests } from "./open-requests.js";
@@ -116,6 +117,7 @@ export function enableGracefulShutdown(
     phase = "done";
     clearTimeout(deadline);
     clearTimeout(drainTimer);
+    endBudget();
     dispose();
     try {
       exit(code);
@@ -145,8 +147,11 @@ export function enableGracefulShutdown(
     return new Promise((resolve) => server.close(() => resolve()));
   };
 
+  let endBudget = (): void => undefined;
   const run = async (): Promise<void> => {
     const startedAt = Date.now();
+    // One budget: the trace flush, also when Fastify's onClose runs it, waits only for what is left.
+    endBudget = startShutdownBudget(startedAt + timeoutMs);
     readiness.beginShutdown();
     settings.readiness?.beginShutdown();
     deadline = setTimeout(
