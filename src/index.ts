@@ -79,6 +79,8 @@ export type {
   TraceDecorator,
   AnyFunction,
 } from "./tracing/trace-function.js";
+export { traceLogFields } from "./tracing/log-correlation.js";
+export type { TraceLogFields } from "./tracing/log-correlation.js";
 
 // Kubernetes runtime: health, graceful shutdown, the separate metrics listener
 export { healthPlugin } from "./fastify/health.js";

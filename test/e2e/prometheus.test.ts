@@ -59,6 +59,8 @@ const FORCED_FAILURES = 12;
 /** Read cAdvisor / kube-state-metrics series: no data without a cluster (covered by promtool). */
 const CLUSTER_ONLY_PANELS = ["CPU usage per pod", "Memory usage per pod"];
 const CLUSTER_ONLY_ALERTS = ["HighCPUUsage", "HighMemoryUsage"];
+/** The SLO row reads the SLO recording rules: test/e2e/slo.test.ts loads them and checks it. */
+const SLO_PANELS = ["SLI over 30 days", "Error budget remaining (30 days)", "Burn rate per window"];
 
 /** Grafana's variables: our target labels, and windows spanning the whole run (values are totals). */
 const RATE_WINDOW_SECONDS = 300;
@@ -175,14 +177,14 @@ afterAll(async () => {
 });
 
 describe("e2e: the Fastify example scraped by a real Prometheus with the shipped alerts", () => {
-  it("scrapes the app's metrics port and loads the PrometheusRule's four alerts", async () => {
+  it("scrapes the app's metrics port and loads the PrometheusRule's five alerts", async () => {
     expect(await prometheus.value(`up{${SELECTOR}}`)).toBe(1);
     const rules = await prometheus.waitFor("every rule evaluated", 10_000, async () => {
       const loaded = await prometheus.rules();
       return loaded.every((rule) => rule.health === "ok") ? loaded : undefined;
     });
     expect(rules.map((rule) => rule.name).sort()).toEqual(
-      ["APIDown", "HighCPUUsage", "HighErrorRate", "HighMemoryUsage"].sort(),
+      ["APIDown", "EventLoopSaturated", "HighCPUUsage", "HighErrorRate", "HighMemoryUsage"].sort(),
     );
     const ready = await api.call("GET", "/health/ready");
     expect(ready).toMatchObject({ status: 200, body: { status: "ok" } });
@@ -259,7 +261,10 @@ describe("e2e: the Fastify example scraped by a real Prometheus with the shipped
     }, 15_000);
 
     it("every query of every panel returns data (the CPU and memory panels excepted: cluster only)", async () => {
-      const answerable = panels.filter((query) => !CLUSTER_ONLY_PANELS.includes(query.panelTitle));
+      const answerable = panels.filter(
+        (query) =>
+          !CLUSTER_ONLY_PANELS.includes(query.panelTitle) && !SLO_PANELS.includes(query.panelTitle),
+      );
       expect(answerable.length).toBeGreaterThanOrEqual(6);
       for (const query of answerable) {
         const result = await prometheus.query(query.expr, at);
@@ -394,9 +399,29 @@ describe("e2e: the Fastify example scraped by a real Prometheus with the shipped
       expect(peak).toBe(1);
     });
 
-    it("checked every panel but the cluster-only ones", () => {
+    it("Event loop: the pod's busy share (0 to 1, far below saturation) and p99 delay (about the 10 ms sampling interval); EventLoopSaturated never pending", async () => {
+      checkedPanels.add("Event loop: busy share and p99 delay per pod");
+      const [busy, delay] = panels.filter(
+        (query) => query.panelTitle === "Event loop: busy share and p99 delay per pod",
+      );
+      const busyShare = await prometheus.query(busy!.expr, at);
+      const p99 = await prometheus.query(delay!.expr, at);
+      expect(busyShare.map(({ metric }) => metric.pod)).toEqual([scrapeJob.labels.pod]);
+      expect(p99.map(({ metric }) => metric.pod)).toEqual([scrapeJob.labels.pod]);
+      measured.eventLoopBusyShare = Number(busyShare[0]!.value[1]);
+      measured.eventLoopP99Seconds = Number(p99[0]!.value[1]);
+      expect(measured.eventLoopBusyShare).toBeGreaterThan(0);
+      expect(measured.eventLoopBusyShare).toBeLessThan(0.9);
+      expect(measured.eventLoopP99Seconds).toBeGreaterThan(0.001);
+      expect(measured.eventLoopP99Seconds).toBeLessThan(0.2);
+      expect(alertStates.get("EventLoopSaturated")).toBeUndefined();
+    });
+
+    it("checked every panel but the cluster-only and SLO ones", () => {
       const titles = new Set(panels.map((query) => query.panelTitle));
-      expect([...checkedPanels, ...CLUSTER_ONLY_PANELS].sort()).toEqual([...titles].sort());
+      expect([...checkedPanels, ...CLUSTER_ONLY_PANELS, ...SLO_PANELS].sort()).toEqual(
+        [...titles].sort(),
+      );
     });
   });
 
