@@ -3,8 +3,10 @@
  * from `Accept` the way Prometheus's Go client does (`expfmt.NegotiateIncludingOpenMetrics`):
  * media ranges ranked by q, highest first — on a tie a concrete type before a wildcard, then the
  * order sent — and the first range we serve wins. Wildcards select nothing, so a browser
- * (which accepts anything) gets text. Stricter than the Go client where RFC 9110 is: q=0 means "not acceptable",
- * an invalid q drops its range, names compare case-insensitively, quoted values may hold commas.
+ * (which accepts anything) gets text. Where the Go client is loose, RFC 9110 decides: q=0 means
+ * "not acceptable", a q that is not a number (or is negative) drops its range; as in the Go
+ * client, a q above 1 counts as 1. Names compare case-insensitively; quoted values may hold
+ * commas.
  */
 
 /** The exposition formats the endpoint serves. */
@@ -12,8 +14,8 @@ export type ExpositionFormat = "text" | "openmetrics";
 
 /** Longer `Accept` headers are not parsed (text is served): no scraper sends one. */
 const MAX_ACCEPT_LENGTH = 4096;
-/** RFC 9110 qvalue: 0 to 1 with at most three decimals. */
-const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+/** A decimal number, as a q value is written (`0.5`, `1`, `.2`, `1e309`); not `0x1`, not `abc`. */
+const DECIMAL = /^\+?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 interface MediaRange {
   type: string;
@@ -68,7 +70,7 @@ function parseAccept(header: string): MediaRange[] {
         .slice(equals + 1)
         .trim()
         .replace(/^"(.*)"$/, "$1");
-      if (name === "q") q = QVALUE.test(value) ? Number(value) : Number.NaN;
+      if (name === "q") q = DECIMAL.test(value) ? Math.min(Number(value), 1) : Number.NaN;
       else if (name === "version") version = value;
     }
     if (!(q > 0)) return;

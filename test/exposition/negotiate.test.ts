@@ -4,8 +4,9 @@
  * first; on a tie a concrete type before a wildcard, then header order), and the first one we
  * can serve wins — `application/openmetrics-text` (any version) or `text/plain` without a
  * version or with 0.0.4. Wildcards select nothing; nothing acceptable means text. Beyond Go's
- * client: q=0 means "not acceptable" (RFC 9110), an invalid q drops its entry, names compare
- * case-insensitively, and a quoted parameter may hold a comma.
+ * client: q=0 means "not acceptable" (RFC 9110), a q that is not a number drops its entry (a q
+ * above 1 counts as 1, as in Go), names compare case-insensitively, and a quoted parameter may
+ * hold a comma.
  */
 import { describe, expect, it } from "vitest";
 import { createExposition } from "../../src/exposition/handler.js";
@@ -44,11 +45,14 @@ describe("negotiateFormat", () => {
     ["application/openmetrics-text;q=0", "text"],
     ["application/openmetrics-text;q=0.000, text/plain;q=0.1", "text"],
     ["text/plain;q=0, application/openmetrics-text;q=0.1", "openmetrics"],
-    // invalid q values drop their entry
+    // a q that is not a number, or negative, drops its entry; above 1 counts as 1 (as in Go)
     ["application/openmetrics-text;q=abc, text/plain;q=0.1", "text"],
-    ["application/openmetrics-text;q=1.5", "text"],
+    ["application/openmetrics-text;q=0x1, text/plain;q=0.1", "text"],
     ["application/openmetrics-text;q=-1, text/plain", "text"],
     ["application/openmetrics-text;q=, text/plain;q=0.5", "text"],
+    ["application/openmetrics-text;q=1.5", "openmetrics"],
+    ["application/openmetrics-text;q=1e309", "openmetrics"],
+    ["text/plain, application/openmetrics-text;q=7", "text"],
     // case, whitespace, quoted parameters
     ["Application/OpenMetrics-Text; Q=0.9, text/plain;q=0.5", "openmetrics"],
     ["  text/plain ; q=0.5 ,\tapplication/openmetrics-text ; q=0.6 ", "openmetrics"],
