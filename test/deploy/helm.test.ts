@@ -145,4 +145,20 @@ describe("helm chart deploy/helm/crisislen", () => {
     expect(production).toContain("rollout status deployment/crisislen-api");
     expect(production).toContain("the cluster has no monitoring.coreos.com/v1 API");
   });
+
+  it("warns in NOTES about exactly the values it refuses without the opt-in (a CHANGE_ME inside a value too)", async () => {
+    const values = [
+      "secret.values.SECRET_KEY=key-CHANGE_ME-later",
+      "secret.values.POSTGRES_PASSWORD=pg-0123456789",
+      "secret.values.REDIS_PASSWORD=redis-0123456789",
+    ];
+    const refused = await helmTemplateRaw({ allowPlaceholders: false, set: values });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("secret.values.SECRET_KEY is still the CHANGE_ME placeholder");
+    expect(await helmNotes({ set: values })).toContain(
+      "secret.allowPlaceholders is on and the Secret crisislen-secrets holds\nCHANGE_ME placeholders",
+    );
+    const real = await helmNotes({ set: values.map((v) => v.replace("CHANGE_ME", "x")) });
+    expect(real).not.toContain("CHANGE_ME");
+  });
 });

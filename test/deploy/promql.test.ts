@@ -130,9 +130,10 @@ describe("Grafana dashboard conventions", () => {
     expect(dashboard.schemaVersion).toBe(39);
   });
 
-  it("takes its datasource, namespace and job from variables", () => {
+  it("takes its datasource, cluster, namespace and job from variables", () => {
     expect(dashboard.templating.list.map((v) => [v.name, v.type])).toEqual([
       ["datasource", "datasource"],
+      ["cluster", "query"],
       ["namespace", "query"],
       ["job", "query"],
     ]);

@@ -134,8 +134,8 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
       /SECRET_KEY in secrets\.env is still a placeholder; refusing to deploy/,
     );
     expect(refused.calls).toEqual([]);
-    // The user fills both files in; the cp lines would overwrite them, so run the rest.
-    for (const file of ["secrets.env", "alertmanager-receivers.env"]) {
+    // The user fills the three files in; the cp lines would overwrite them, so run the rest.
+    for (const file of ["secrets.env", "db-passwords.env", "alertmanager-receivers.env"]) {
       const text = await readFile(path.join(project, file), "utf8");
       await writeFile(
         path.join(project, file),

@@ -18,6 +18,7 @@ import {
   labelsMatch,
   mountedSecrets,
   podsSelectedBy,
+  readableSecretKeys,
   serviceBackends,
   serviceOfUrl,
   servicePort,
@@ -231,9 +232,27 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
       ).toBe(true);
       expect(containerPorts(database!), variable).toContain(rule?.ports?.[0]?.port);
     }
-    expect(Object.keys(passwords.data ?? {})).toEqual(
-      expect.arrayContaining(["POSTGRES_PASSWORD", "REDIS_PASSWORD"]),
-    );
+    expect(Object.keys(passwords.data ?? {}).sort()).toEqual([
+      "POSTGRES_PASSWORD",
+      "REDIS_PASSWORD",
+    ]);
+  });
+
+  // The overlays generated the database Secret from the whole secrets.env: postgresql mounts its
+  // Secret whole (password files), so the database pods could read SECRET_KEY.
+  it("kustomize path: the database pods can read their passwords and no app secret", () => {
+    const keysOf = (name: string) =>
+      Object.keys(findOne<ISecret>(overlay, "Secret", name).data ?? {});
+    const readable = (release: Rendered) =>
+      release.objects
+        .filter((o) => o.kind === "StatefulSet")
+        .map((o) =>
+          readableSecretKeys(o as unknown as Parameters<typeof mountedSecrets>[0], keysOf),
+        );
+    expect(readable(postgresql)).toEqual([
+      ["crisislen-db-passwords/POSTGRES_PASSWORD", "crisislen-db-passwords/REDIS_PASSWORD"],
+    ]);
+    expect(readable(redis)).toEqual([["crisislen-db-passwords/REDIS_PASSWORD"]]);
   });
 
   // Finding #2: the OTLP endpoint named a Service the pinned chart did not render.

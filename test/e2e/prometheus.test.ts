@@ -134,6 +134,8 @@ beforeAll(async () => {
     cleanEnv({
       PORT: "0",
       METRICS_PORT: "0",
+      // As deployed (the ConfigMap): the exposition only on the metrics port, which is scraped.
+      METRICS_ON_APP_PORT: "false",
       OTEL_TRACES_EXPORTER: "none",
       SCORING_DELAY_MS: String(SCORING_DELAY_MS),
       REPORT_FAIL_EVERY: String(REPORT_FAIL_EVERY),

@@ -104,17 +104,34 @@ Call with (dict "chart" "postgresql" "values" .Values.postgresql "root" .).
 {{- end }}
 
 {{/*
-Where the app sends traces: config.otel.exporterOtlpEndpoint, or the OTLP receiver's Service in
-monitoring.namespace. The one place the endpoint is derived (a collector gateway changes monitoring.otlp).
+The in-cluster OTLP/HTTP receiver (service, port, podLabels) of the app's traces: the collector agent
+when monitoring.collectorTier is on, else monitoring.otlp (Jaeger). The one place it is chosen; the
+endpoint, the sampler and the NetworkPolicy's egress rule all follow it.
+*/}}
+{{- define "crisislen.otlpReceiver" -}}
+{{- if .Values.monitoring.collectorTier.enabled }}
+{{- toYaml .Values.monitoring.collectorTier.agent }}
+{{- else }}
+{{- toYaml .Values.monitoring.otlp }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the app sends traces: config.otel.exporterOtlpEndpoint, or the receiver's Service in
+monitoring.namespace.
 */}}
 {{- define "crisislen.otlpEndpoint" -}}
 {{- if .Values.config.otel.exporterOtlpEndpoint }}
 {{- .Values.config.otel.exporterOtlpEndpoint }}
 {{- else }}
-{{- with .Values.monitoring }}
-{{- printf "http://%s.%s.svc.cluster.local:%v" .otlp.service .namespace .otlp.port }}
+{{- $receiver := include "crisislen.otlpReceiver" . | fromYaml }}
+{{- printf "http://%s.%s.svc.cluster.local:%v" $receiver.service .Values.monitoring.namespace $receiver.port }}
 {{- end }}
 {{- end }}
+
+{{/* The head sampler: every trace when the collector tier samples at the tail, else config.otel's. */}}
+{{- define "crisislen.tracesSampler" -}}
+{{- ternary "parentbased_always_on" .Values.config.otel.tracesSampler .Values.monitoring.collectorTier.enabled }}
 {{- end }}
 
 {{/* A memory quantity ("4Gi", "512Mi", "4G", bytes) in MiB; fails on a form it can't read. */}}
