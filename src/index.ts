@@ -57,6 +57,8 @@ export type {
 } from "./exposition/cluster.js";
 export { metricsHandler } from "./exposition/handler.js";
 export type { MetricsHandlerOptions } from "./exposition/handler.js";
+export { metricsListener } from "./http/node-listener.js";
+export type { NodeHttpMetricsOptions, RequestListener } from "./http/node-listener.js";
 
 // Logging
 export { setLogger } from "./kernel/logger.js";

@@ -8,12 +8,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorOnce, PACKAGE_NAME } from "../kernel/logger.js";
 import { defaultRegistry } from "../metrics/registry.js";
-import {
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  renderRegistry,
-  wantsOpenMetrics,
-} from "./serialize.js";
+import { HTTP_REQUESTS_TOTAL } from "../metrics/catalogue.js";
+import { getMetrics } from "../metrics/crisislen-metrics.js";
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderRegistry } from "./serialize.js";
+import { wantsOpenMetrics } from "./negotiate.js";
 import { leaveInFlight } from "../http/in-flight-gauge.js";
 import { markUntracked } from "../kernel/untracked.js";
 import type { AnyRegistry } from "../metrics/registry.js";
@@ -63,6 +61,20 @@ function checkCollectTimeout(value: unknown): number {
     );
   }
   return value;
+}
+
+/**
+ * Registers the five metrics in `registry` when nothing has yet (a plain `node:http` server
+ * that only serves the exposition), so the first scrape already shows them. Lazily, at the
+ * scrape: an integration set up before it registers them with its own buckets and labels.
+ */
+function ensureCatalogue(registry: AnyRegistry): void {
+  if (registry.getSingleMetric(HTTP_REQUESTS_TOTAL) !== undefined) return;
+  try {
+    getMetrics({ registry });
+  } catch (error) {
+    errorOnce("exposition:catalogue", "registering the five metrics failed", error);
+  }
 }
 
 /** A rendered response, framework-neutral. */
@@ -129,6 +141,7 @@ export function createExposition(
         };
       }
     }
+    if (collect === undefined) ensureCatalogue(registryOf());
     const openMetrics = collect === undefined && wantsOpenMetrics(headers.accept);
     try {
       const body = await within(

@@ -182,10 +182,16 @@ beforeAll(async () => {
     );
   }
   work = mkdtempSync(join(tmpdir(), "crisislen-consumers-"));
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], {
-    cwd: ROOT,
-    env: childEnv,
-  });
+  // --ignore-scripts: dist/ is built already (checked above); the prepack build would rebuild it
+  // under the other test files that read it.
+  const { stdout } = await run(
+    "npm",
+    ["pack", "--json", "--ignore-scripts", "--pack-destination", work],
+    {
+      cwd: ROOT,
+      env: childEnv,
+    },
+  );
   const [info] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
   if (info === undefined) throw new Error(`npm pack printed no package: ${stdout}`);
   tarball = join(work, info.filename);
@@ -206,12 +212,23 @@ afterAll(() => {
 });
 
 describe("the tarball", () => {
-  it("holds the build, its types and maps, deploy/, README, CHANGELOG, LICENSE and nothing else", () => {
+  it("holds the build, its types and maps, deploy/, docs/, the README and what it links to, and nothing else", () => {
     const paths = packedFiles.map((file) => file.path).sort();
-    const outsideDeploy = paths.filter((path) => !path.startsWith("deploy/"));
-    expect(outsideDeploy).toEqual(
-      [...DIST_FILES, "CHANGELOG.md", "LICENSE", "README.md", "package.json"].sort(),
+    const outsideFolders = paths.filter((path) => !/^(deploy|docs)\//.test(path));
+    expect(outsideFolders).toEqual(
+      [
+        ...DIST_FILES,
+        "ARCHITECTURE.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        "README.md",
+        "RELIABILITY.md",
+        "bench/results/http.svg",
+        "package.json",
+      ].sort(),
     );
+    // docs/ is what the README links to: Markdown only (test/repo/readme-links.test.ts).
+    expect(paths.filter((path) => path.startsWith("docs/") && !path.endsWith(".md"))).toEqual([]);
     // deploy/ ships whole (its promtool rule tests included: users run them on edited alerts);
     // the asserts below pin its main pieces and keep development leftovers out.
     expect(paths).toEqual(

@@ -74,10 +74,25 @@ describe("raw manifests and Helm chart (production values) agree", () => {
         JSON.stringify(source).replace(/(crisislen-api-(config|secrets))-[a-z0-9]{10}"/, '$1"'),
       ),
     );
+    // The chart reads each password by key from that database's Secret, defined before the URL
+    // built from it; the overlay's app Secret carries both passwords (envFrom).
+    const chartEnv = chartContainer?.env ?? [];
+    expect(
+      chartEnv.flatMap((e, i) =>
+        e.valueFrom?.secretKeyRef ? [[i, e.name, e.valueFrom.secretKeyRef.key]] : [],
+      ),
+    ).toEqual([
+      [1, "POSTGRES_PASSWORD", "POSTGRES_PASSWORD"],
+      [3, "REDIS_PASSWORD", "REDIS_PASSWORD"],
+    ]);
+    const withoutRefs = {
+      ...chartContainer,
+      env: chartEnv.filter((e) => !e.valueFrom?.secretKeyRef),
+    };
     // The chart's database hosts follow its release ("crisislen-api-postgresql"); deploy.sh's
     // releases are named crisislen-postgresql and crisislen-redis.
     const chartHosts = JSON.parse(
-      JSON.stringify(chartContainer).replace(/crisislen-api-(postgresql|redis)/g, "crisislen-$1"),
+      JSON.stringify(withoutRefs).replace(/crisislen-api-(postgresql|redis)/g, "crisislen-$1"),
     ) as unknown;
     expect(chartHosts).toEqual({ ...rawContainer, envFrom: unhashed });
     for (const field of [
@@ -190,11 +205,20 @@ describe("deploy settings fit together", () => {
     const passwords = ["POSTGRES_PASSWORD", "REDIS_PASSWORD"];
     expect(envKeys("db-passwords.env.example")).toEqual(passwords);
     expect(scriptKeys("REQUIRED_DB_PASSWORD_KEYS")).toEqual(passwords);
-    // The chart keeps one Secret, read by the app and the subcharts alike.
+    // The chart likewise: the app's own Secret, and the passwords in one Secret per database, keyed
+    // as the subcharts read them.
     const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
       secret: { values: Record<string, string> };
+      databasePasswords: { values: Record<string, string> };
+      postgresql: { auth: { secretKeys: Record<string, string> } };
+      redis: { auth: { existingSecretPasswordKey: string } };
     };
-    expect(Object.keys(values.secret.values).sort()).toEqual([...passwords, "SECRET_KEY"]);
+    expect(Object.keys(values.secret.values)).toEqual(["SECRET_KEY"]);
+    expect(Object.keys(values.databasePasswords.values).sort()).toEqual(passwords);
+    expect([
+      ...Object.values(values.postgresql.auth.secretKeys),
+      values.redis.auth.existingSecretPasswordKey,
+    ]).toEqual(["POSTGRES_PASSWORD", "POSTGRES_PASSWORD", "REDIS_PASSWORD"]);
     const databaseValues = (file: string) =>
       parse(readFileSync(path.join(deployDir, "k8s/databases", file), "utf8")) as {
         auth: {

@@ -19,19 +19,11 @@ import { claimScoring, claimsApiOf } from "../e2e/support/claims-api.js";
 import { assertDistBuilt, startNode, stopAll } from "../e2e/support/processes.js";
 import { containerEnv } from "./support/container-env.js";
 import { helmTemplate } from "./support/helm.js";
+import { PRODUCTION_SECRETS } from "./support/helm-secrets.js";
 import { ingressBackends, scrapeTargets } from "./support/port-routing.js";
 import { kustomize, kustomizeOverlay } from "./support/kustomize.js";
 import { findOne, type KubeObject } from "./support/manifests.js";
 import { monitoringOverlayDir } from "./support/paths.js";
-
-/** The Secret values-production.yaml names as `existingSecret`: created outside the chart. */
-const EXTERNAL_SECRETS = {
-  "crisislen-api-secrets": {
-    SECRET_KEY: "0123456789abcdef",
-    POSTGRES_PASSWORD: "pg-0123456789",
-    REDIS_PASSWORD: "redis-0123456789",
-  },
-};
 
 /** An overlay and its monitoring kustomization (the ServiceMonitor), as deploy.sh applies both. */
 async function withMonitoring(env: "staging" | "production"): Promise<KubeObject[]> {
@@ -78,7 +70,7 @@ beforeAll(async () => {
   for (const [label, render] of Object.entries(RENDERS)) {
     const objects = await render();
     const deployment = findOne<IDeployment>(objects, "Deployment");
-    const env = containerEnv(objects, deployment, { externalSecrets: EXTERNAL_SECRETS });
+    const env = containerEnv(objects, deployment, { externalSecrets: PRODUCTION_SECRETS });
     rendered.set(label, { objects, deployment, env });
   }
 });

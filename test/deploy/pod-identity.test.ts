@@ -9,13 +9,9 @@ import { resolveConfig } from "../../src/tracing/config.js";
 import { buildResource } from "../../src/tracing/resource.js";
 import { containerEnv, fieldValue, STAND_IN_POD_UID } from "./support/container-env.js";
 import { helmTemplate } from "./support/helm.js";
+import { PRODUCTION_SECRETS } from "./support/helm-secrets.js";
 import { kustomizeOverlay } from "./support/kustomize.js";
 import { findOne, type KubeObject } from "./support/manifests.js";
-
-/** The Secret values-production.yaml names as `existingSecret`: created outside the chart. */
-const EXTERNAL_SECRETS = {
-  "crisislen-api-secrets": { SECRET_KEY: "x", POSTGRES_PASSWORD: "y", REDIS_PASSWORD: "z" },
-};
 
 describe("pod identity: from the rendered Deployments to the trace resource", () => {
   let sets: [string, KubeObject[]][];
@@ -38,7 +34,7 @@ describe("pod identity: from the rendered Deployments to the trace resource", ()
   it("every Deployment passes the pod's uid, name, namespace and node, and the package puts them on the resource", () => {
     for (const [name, objects] of sets) {
       const deployment = findOne<IDeployment>(objects, "Deployment");
-      const env = containerEnv(objects, deployment, { externalSecrets: EXTERNAL_SECRETS });
+      const env = containerEnv(objects, deployment, { externalSecrets: PRODUCTION_SECRETS });
       const attributes = buildResource(resolveConfig({}, env), env).attributes;
       expect(attributes, name).toMatchObject({
         "k8s.pod.uid": STAND_IN_POD_UID,

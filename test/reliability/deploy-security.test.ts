@@ -238,13 +238,21 @@ describe("deploy assets: secrets only in Secret objects, placeholders only", () 
   it("keeps the chart values, the example env files and the database values free of real secrets", () => {
     const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
       secret: { existingSecret: string; values: Record<string, string> };
+      databasePasswords: { values: Record<string, string> };
     };
     expect(Object.values(values.secret.values).every((v) => v === PLACEHOLDER)).toBe(true);
+    expect(Object.values(values.databasePasswords.values).every((v) => v === PLACEHOLDER)).toBe(
+      true,
+    );
     const production = parse(
       readFileSync(path.join(chartDir, "values-production.yaml"), "utf8"),
-    ) as { secret?: { existingSecret?: string; values?: unknown } };
+    ) as {
+      secret?: { existingSecret?: string; values?: unknown };
+      databasePasswords?: { create?: boolean; values?: unknown };
+    };
     expect(production.secret?.existingSecret).toBeTruthy();
     expect(production.secret?.values).toBeUndefined();
+    expect(production.databasePasswords).toEqual({ create: false });
 
     for (const file of ["secrets.env.example", "db-passwords.env.example"]) {
       const example = readFileSync(path.join(deployDir, "k8s/overlays", file), "utf8")

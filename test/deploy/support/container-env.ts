@@ -2,7 +2,8 @@
  * The environment a rendered Deployment's container starts with, computed the way the kubelet
  * does: `envFrom` sources in order (ConfigMaps and Secrets looked up in the same rendered set),
  * then `env` entries, whose `$(VAR)` references expand to variables defined before them (`$$`
- * escapes, unknown references stay as written). Downward-API fields get stand-in pod values.
+ * escapes, unknown references stay as written). Downward-API fields get stand-in pod values;
+ * `secretKeyRef`s read the Secret's key (a missing key is an error, as for the kubelet).
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
@@ -51,6 +52,25 @@ export interface ContainerEnvOptions {
   externalSecrets?: Record<string, Record<string, string>>;
 }
 
+/** A Secret's data, decoded: rendered in the set, else given as external; undefined when neither. */
+function secretData(
+  objects: KubeObject[],
+  name: string,
+  options: ContainerEnvOptions,
+): Record<string, string> | undefined {
+  const secret = named<ISecret>(objects, "Secret", name);
+  if (!secret) return options.externalSecrets?.[name];
+  return {
+    ...Object.fromEntries(
+      Object.entries(secret.data ?? {}).map(([k, v]) => [
+        k,
+        Buffer.from(v, "base64").toString("utf8"),
+      ]),
+    ),
+    ...secret.stringData,
+  };
+}
+
 /** The first container's environment, by variable name. */
 export function containerEnv(
   objects: KubeObject[],
@@ -68,26 +88,22 @@ export function containerEnv(
       for (const [key, value] of Object.entries(map.data ?? {})) env[prefix + key] = value;
     } else if (source.secretRef) {
       const name = source.secretRef.name ?? "";
-      const secret = named<ISecret>(objects, "Secret", name);
-      const data = secret
-        ? {
-            ...Object.fromEntries(
-              Object.entries(secret.data ?? {}).map(([k, v]) => [
-                k,
-                Buffer.from(v, "base64").toString("utf8"),
-              ]),
-            ),
-            ...secret.stringData,
-          }
-        : options.externalSecrets?.[name];
+      const data = secretData(objects, name, options);
       if (!data) throw new Error(`Secret ${name} is neither in the set nor given as external`);
       for (const [key, value] of Object.entries(data)) env[prefix + key] = value;
     }
   }
   for (const variable of container.env ?? []) {
     const fieldPath = variable.valueFrom?.fieldRef?.fieldPath;
+    const secretRef = variable.valueFrom?.secretKeyRef;
     if (fieldPath !== undefined) env[variable.name] = fieldValue(deployment, fieldPath);
-    else if (variable.valueFrom) throw new Error(`${variable.name}: unsupported valueFrom`);
+    else if (secretRef) {
+      // The kubelet refuses to start a container whose required key is missing.
+      const value = secretData(objects, secretRef.name ?? "", options)?.[secretRef.key];
+      if (value === undefined)
+        throw new Error(`${variable.name}: Secret ${secretRef.name} has no key ${secretRef.key}`);
+      env[variable.name] = value;
+    } else if (variable.valueFrom) throw new Error(`${variable.name}: unsupported valueFrom`);
     else env[variable.name] = expandReferences(variable.value ?? "", env);
   }
   return env;
