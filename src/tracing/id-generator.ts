@@ -23,6 +23,7 @@ export interface IdGeneratorLike {
 /** Fills a buffer with random bytes. */
 export type RandomFill = (bytes: Buffer) => void;
 
+/** The SDK's `IdGenerator` for our provider: W3C ids cut from a pooled random hex text. */
 export class PooledIdGenerator implements IdGeneratorLike {
   readonly #bytes = Buffer.allocUnsafe(POOL_BYTES);
   readonly #fill: RandomFill;
