@@ -45,8 +45,8 @@ const UNAVAILABLE: HealthAnswer = { statusCode: 503, body: '{"status":"unavailab
  * const health = healthHandler();
  * http.createServer((req, res) => { if (health(req, res)) return; app(req, res); });
  */
-export function healthHandler(options: HealthOptions = {}): HealthHandler {
-  const health = compileHealth(options);
+export function healthHandler(options?: HealthOptions): HealthHandler {
+  const health = compileHealth(options, "healthHandler");
   const { livePath, readyPath } = health;
 
   return function crisislenHealth(req, res, next) {

@@ -15,15 +15,17 @@ import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import type { RawLabelFunction } from "../http/extra-labels.js";
 import { checkTokenOption, createExposition } from "../exposition/handler.js";
 import type { HttpMetricsOptions, ResolvedHttpOptions } from "../http/options.js";
-import { resolveHttpOptions } from "../http/options.js";
+import { HTTP_OPTION_KEYS, resolveHttpOptions } from "../http/options.js";
 import type { HttpRecorder } from "../http/request-recorder.js";
 import type { HttpTracking } from "../http/setup.js";
 import { createHttpTracking } from "../http/setup.js";
 import { trackResponse } from "../http/track-response.js";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
 import { markUntracked } from "../kernel/untracked.js";
-import { PACKAGE_NAME } from "../kernel/logger.js";
-import type { AnyRegistry } from "../metrics/registry.js";
+import { FASTIFY_REGISTER_OPTION_KEYS } from "../kernel/frameworks.js";
+import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
+import { keysOf, optionsOf, pathOption } from "../kernel/validate.js";
+import { registryOption, type AnyRegistry } from "../metrics/registry.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -65,17 +67,32 @@ export interface FastifyMetricsOptions extends HttpMetricsOptions<FastifyRequest
 
 const REGISTERED = Symbol.for("@crisislen/observability:fastify-metrics");
 
-function checkOptions(
-  options: FastifyMetricsOptions,
-): ResolvedHttpOptions<FastifyRequest, FastifyReply> {
-  const path = options.metricsPath;
-  if (path !== undefined && path !== false && (typeof path !== "string" || !path.startsWith("/"))) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: metricsPath must be a path starting with "/" or false, got ${JSON.stringify(path)}`,
-    );
+/** The options a registration checks for: its own, the shared ones, and Fastify's `register` ones. */
+const PLUGIN_OPTION_KEYS = [
+  ...keysOf<Omit<FastifyMetricsOptions, keyof HttpMetricsOptions<never, never>>>({
+    registry: true,
+    metricsPath: true,
+    token: true,
+    collectTimeoutMs: true,
+    durationBuckets: true,
+  }),
+  ...HTTP_OPTION_KEYS,
+];
+
+function checkOptions(options: unknown): {
+  given: FastifyMetricsOptions;
+  resolved: ResolvedHttpOptions<FastifyRequest, FastifyReply>;
+} {
+  const given = optionsOf("metricsPlugin", options, [
+    ...PLUGIN_OPTION_KEYS,
+    ...FASTIFY_REGISTER_OPTION_KEYS,
+  ]) as FastifyMetricsOptions;
+  if (given.metricsPath !== undefined && given.metricsPath !== false) {
+    pathOption("metricsPath", given.metricsPath);
   }
-  checkTokenOption(options.token);
-  return resolveHttpOptions(options);
+  registryOption("registry", given.registry);
+  checkTokenOption(given.token);
+  return { given, resolved: resolveHttpOptions(given) };
 }
 
 const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, done) => {
@@ -88,17 +105,20 @@ const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, 
 };
 
 function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
-  const resolved = checkOptions(options);
-  const marked = fastify as unknown as Record<symbol, boolean>;
-  if (marked[REGISTERED] === true) {
-    // Registered again on the same instance (or an ancestor): one set of hooks is enough.
+  const { given, resolved } = checkOptions(options);
+  const marked = fastify as unknown as Record<symbol, FastifyMetricsOptions | undefined>;
+  const first = marked[REGISTERED];
+  if (first !== undefined) {
+    // Registered again on the same instance (or an ancestor): one set of hooks is enough, and
+    // hooks already installed cannot take other labels or routes.
+    warnIfDifferent(first, given);
     return;
   }
-  marked[REGISTERED] = true;
+  marked[REGISTERED] = given;
 
   const tracking = createHttpTracking({
-    registry: options.registry,
-    durationBuckets: options.durationBuckets,
+    registry: given.registry,
+    durationBuckets: given.durationBuckets,
     options: resolved as ResolvedHttpOptions<never, never>,
     extraLabels: resolved.extraLabels.map(
       ([name, compute]) => [name, fromFastifyReply(compute)] as const,
@@ -120,17 +140,15 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
       : hookWithOptions(tracking, resolved.extraLabels.length > 0),
   );
 
-  if (options.metricsPath !== false) {
+  if (given.metricsPath !== false) {
     const render = createExposition({
-      ...(options.registry === undefined ? {} : { registry: options.registry }),
-      ...(options.token === undefined ? {} : { token: options.token }),
-      ...(options.collectTimeoutMs === undefined
-        ? {}
-        : { collectTimeoutMs: options.collectTimeoutMs }),
+      ...(given.registry === undefined ? {} : { registry: given.registry }),
+      ...(given.token === undefined ? {} : { token: given.token }),
+      ...(given.collectTimeoutMs === undefined ? {} : { collectTimeoutMs: given.collectTimeoutMs }),
     });
     fastify.route({
       method: ["GET", "HEAD"],
-      url: options.metricsPath ?? "/metrics",
+      url: given.metricsPath ?? "/metrics",
       config: { metrics: false },
       logLevel: "warn",
       handler: async function serveMetrics(request, reply) {
@@ -141,6 +159,36 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
       },
     });
   }
+}
+
+/** Warns, naming them, about options of a second registration that cannot take effect. */
+function warnIfDifferent(first: FastifyMetricsOptions, again: FastifyMetricsOptions): void {
+  const differing = PLUGIN_OPTION_KEYS.filter(
+    (key) =>
+      !sameOption((first as Record<string, unknown>)[key], (again as Record<string, unknown>)[key]),
+  );
+  if (differing.length === 0) return;
+  warnOnce(
+    `fastify:registered-again:${differing.join(",")}`,
+    `metricsPlugin is already registered on this Fastify instance or a parent of it; these ` +
+      `options of the second registration are ignored: ${differing.join(", ")}. Register the ` +
+      `plugin once, with all its options, on the root instance.`,
+  );
+}
+
+/** Whether two option values configure the same thing (functions compare as alike). */
+function sameOption(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "function" && typeof b === "function") return true;
+  if (a instanceof RegExp && b instanceof RegExp) return String(a) === String(b);
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((item, index) => sameOption(item, b[index]));
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) =>
+    sameOption((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 /** The hook with default options: no work beyond timing and recording. */
@@ -203,7 +251,7 @@ function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestH
  */
 export const metricsPlugin = fp(plugin, {
   fastify: "4.x || 5.x",
-  name: "@crisislen/observability",
+  name: PACKAGE_NAME,
 });
 
 export default metricsPlugin;

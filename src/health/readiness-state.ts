@@ -7,6 +7,7 @@
  * being shut down.
  */
 import type { Server } from "node:net";
+import { invalid } from "../kernel/validate.js";
 
 /** Whether a server (or an app) has begun its graceful shutdown. */
 export interface ReadinessState {
@@ -52,4 +53,13 @@ export function readinessOf(server: Server): ReadinessState {
 export function attachedReadiness(server: unknown): ReadinessState | undefined {
   if (server === null || typeof server !== "object") return undefined;
   return (server as WithState)[ATTACHED];
+}
+
+/** The `readiness` option: a state from {@link createReadinessState}, or absent. */
+export function readinessOption(option: string, value: unknown): ReadinessState | undefined {
+  if (value === undefined) return undefined;
+  if (typeof (value as Partial<ReadinessState> | null)?.beginShutdown !== "function") {
+    throw invalid(option, "a state from createReadinessState()", value);
+  }
+  return value as ReadinessState;
 }

@@ -17,11 +17,13 @@ import {
 } from "./catalogue.js";
 import type { HttpDurationLabel, HttpRequestLabel } from "./catalogue.js";
 import { Counter } from "./counter.js";
-import { requireInRange, requireNonNegative, validateBuckets } from "./errors.js";
+import { bucketsOption, invalid, keysOf, optionsOf } from "../kernel/validate.js";
+import { requireInRange, requireNonNegative } from "./errors.js";
 import { Gauge } from "./gauge.js";
 import { Histogram } from "./histogram.js";
 import { OWN_METRIC } from "./metric-object.js";
-import { defaultRegistry, getOrRegister } from "./registry.js";
+import { checkExtraLabelNames } from "./label-names.js";
+import { defaultRegistry, getOrRegister, registryOption } from "./registry.js";
 import type { AnyRegistry } from "./registry.js";
 
 /** The five metrics, plus helpers that record CrisisLens domain events correctly. */
@@ -59,7 +61,8 @@ export interface MetricsOptions {
   durationBuckets?: readonly number[];
   /**
    * Label names the two HTTP metrics carry after their own (the `extraLabels` option of the
-   * integrations). Validated by the caller.
+   * integrations): valid Prometheus label names, not starting with `__`, none of `method`,
+   * `endpoint`, `status`, `le`, `quantile`, none twice.
    * @default the names the registry's metrics already have, or none
    */
   extraLabelNames?: readonly string[];
@@ -130,6 +133,8 @@ function build(
       itemsProcessed.inc(requireNonNegative(ITEMS_PROCESSED_TOTAL, count, "count"));
     },
     trackWorkflow<T>(work: () => T): T {
+      if (typeof work !== "function")
+        throw invalid(`${WORKFLOWS_ACTIVE} trackWorkflow() argument`, "a function", work);
       workflowsActive.inc();
       let result: T;
       try {
@@ -155,19 +160,39 @@ function build(
 const cache = () =>
   sharedSlot("metricsByRegistry", () => new WeakMap<AnyRegistry, CrisisLensMetrics>());
 
+const METRICS_OPTION_KEYS = keysOf<MetricsOptions>({
+  registry: true,
+  durationBuckets: true,
+  extraLabelNames: true,
+});
+
 /**
  * The five metrics registered in `options.registry` (default: the process-wide registry),
  * created on first use and reused afterwards. A registry that was cleared (hot reload) gets
- * them registered again. Throws when the duration buckets are invalid, or differ from those
- * the registry's histogram already has.
+ * them registered again. Throws when an option is invalid or unknown, or when the duration
+ * buckets or extra label names differ from those the registry's metrics already have.
  */
-export function getMetrics(options: MetricsOptions = {}): CrisisLensMetrics {
-  const registry = options.registry ?? defaultRegistry();
-  const buckets =
-    options.durationBuckets === undefined
-      ? registeredDurationBuckets(registry)
-      : validateBuckets("durationBuckets", options.durationBuckets);
-  const extraLabelNames = options.extraLabelNames ?? registeredExtraLabels(registry);
+export function getMetrics(options?: MetricsOptions): CrisisLensMetrics {
+  if (options === undefined) return metricsIn(defaultRegistry(), undefined, undefined);
+  const given = optionsOf("getMetrics", options, METRICS_OPTION_KEYS) as MetricsOptions;
+  return metricsIn(
+    registryOption("registry", given.registry) ?? defaultRegistry(),
+    given.durationBuckets === undefined
+      ? undefined
+      : bucketsOption("durationBuckets", given.durationBuckets),
+    given.extraLabelNames === undefined
+      ? undefined
+      : checkExtraLabelNames("extraLabelNames", given.extraLabelNames),
+  );
+}
+
+function metricsIn(
+  registry: AnyRegistry,
+  durationBuckets: readonly number[] | undefined,
+  extraLabels: readonly string[] | undefined,
+): CrisisLensMetrics {
+  const buckets = durationBuckets ?? registeredDurationBuckets(registry);
+  const extraLabelNames = extraLabels ?? registeredExtraLabels(registry);
   const cached = cache().get(registry);
   if (
     cached !== undefined &&

@@ -43,7 +43,7 @@ export class Gauge {
 
   /** Sets the value (must be finite). */
   set(value: number): void {
-    this.#value = requireFiniteNumber(this.name, value);
+    this.#value = requireFiniteNumber(this.name, value, "value");
   }
 
   /** The current value. */

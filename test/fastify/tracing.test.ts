@@ -223,13 +223,13 @@ describe("instrumentApp(fastify)", () => {
 
   it("rejects what is not a Fastify or Express app, and bad options, with a clear message", async () => {
     await expect(instrumentApp({})).rejects.toThrow(
-      "instrumentApp expects a Fastify instance or an Express app, got object",
+      "@crisislen/observability: the app given to instrumentApp must be a Fastify instance or an Express app, got an object",
     );
     await expect(instrumentApp(Fastify(), { exporter: "zipkin" as never })).rejects.toThrow(
       'exporter must be one of otlp, console, none, jaeger or a SpanExporter, got "zipkin"',
     );
     await expect(instrumentApp(Fastify(), { samplerArg: 2 })).rejects.toThrow(
-      "samplerArg must be between 0 and 1, got 2",
+      "samplerArg must be a number from 0 to 1, got 2",
     );
   });
 });

@@ -108,6 +108,8 @@ describe("traceFunction", () => {
         name: "x",
       }),
     ).toThrow('traceFunction("f") decorates methods only, not a getter');
-    expect(() => traceFunction("")).toThrow('traceFunction needs a span name, got ""');
+    expect(() => traceFunction("")).toThrow(
+      '@crisislen/observability: traceFunction span name must be a non-empty string, got ""',
+    );
   });
 });
