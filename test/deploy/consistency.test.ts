@@ -11,9 +11,15 @@ import type { IService } from "kubernetes-models/v1/Service";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { helmTemplate } from "./support/helm.js";
-import { kustomize } from "./support/kustomize.js";
+import { kustomize, kustomizeOverlay } from "./support/kustomize.js";
 import { findOne, type KubeObject } from "./support/manifests.js";
-import { chartDir, deployDir, deployScript, monitoringDir, overlayDir } from "./support/paths.js";
+import {
+  chartDir,
+  deployDir,
+  deployScript,
+  monitoringDir,
+  monitoringOverlayDir,
+} from "./support/paths.js";
 import { runTool } from "./support/tools.js";
 
 let raw: KubeObject[];
@@ -23,8 +29,8 @@ let chart: KubeObject[];
 beforeAll(async () => {
   [raw, chart] = await Promise.all([
     (async () => [
-      ...(await kustomize(overlayDir("production"))),
-      ...(await kustomize(monitoringDir)),
+      ...(await kustomizeOverlay("production")),
+      ...(await kustomize(monitoringOverlayDir("production"))),
     ])(),
     helmTemplate({
       release: "crisislen-api",
@@ -34,25 +40,46 @@ beforeAll(async () => {
   ]);
 });
 
+/** The overlay's generated ConfigMap (crisislen-api-config-<hash>). */
+const appConfig = (objects: KubeObject[]): IConfigMap => {
+  const maps = objects.filter(
+    (o) => o.kind === "ConfigMap" && /^crisislen-api-config-[a-z0-9]{10}$/.test(o.metadata.name),
+  );
+  if (maps.length !== 1)
+    throw new Error(`expected one crisislen-api-config-<hash>, found ${maps.length}`);
+  return maps[0] as IConfigMap;
+};
+
 const both = <T>(kind: string, rawName?: string, chartName?: string): [T, T] => [
   findOne<T>(raw, kind, rawName),
   findOne<T>(chart, kind, chartName),
 ];
 
 describe("raw manifests and Helm chart (production values) agree", () => {
-  it("on replicas: the raw count equals the HPA minimum the chart leaves in charge", () => {
+  it("on replicas: neither sets a count, both leave it to the same HPA (3–20)", () => {
     const [rawDeployment, chartDeployment] = both<IDeployment>("Deployment");
     const [rawHpa, chartHpa] = both<IHorizontalPodAutoscaler>("HorizontalPodAutoscaler");
-    expect(rawDeployment.spec?.replicas).toBe(3);
+    expect(rawDeployment.spec?.replicas).toBeUndefined();
     expect(chartDeployment.spec?.replicas).toBeUndefined();
-    expect(rawHpa.spec?.minReplicas).toBe(rawDeployment.spec?.replicas);
+    expect([rawHpa.spec?.minReplicas, rawHpa.spec?.maxReplicas]).toEqual([3, 20]);
     expect(chartHpa.spec).toEqual(rawHpa.spec);
   });
 
   it("on the container: ports, probes, resources, env, lifecycle and security", () => {
     const [rawPod, chartPod] = both<IDeployment>("Deployment").map((d) => d.spec?.template.spec);
     const [rawContainer, chartContainer] = [rawPod?.containers[0], chartPod?.containers[0]];
-    expect(chartContainer).toEqual(rawContainer);
+    // kustomize suffixes the generated ConfigMap and Secret names with a content hash.
+    const unhashed = rawContainer?.envFrom?.map((source) =>
+      JSON.parse(
+        JSON.stringify(source).replace(/(crisislen-api-(config|secrets))-[a-z0-9]{10}"/, '$1"'),
+      ),
+    );
+    // The chart's database hosts follow its release ("crisislen-api-postgresql"); deploy.sh's
+    // releases are named crisislen-postgresql and crisislen-redis.
+    const chartHosts = JSON.parse(
+      JSON.stringify(chartContainer).replace(/crisislen-api-(postgresql|redis)/g, "crisislen-$1"),
+    ) as unknown;
+    expect(chartHosts).toEqual({ ...rawContainer, envFrom: unhashed });
     for (const field of [
       "terminationGracePeriodSeconds",
       "securityContext",
@@ -72,28 +99,40 @@ describe("raw manifests and Helm chart (production values) agree", () => {
   });
 
   it("on the ConfigMap, Service ports, Ingress, PDB and NetworkPolicy rules", () => {
-    const [rawConfig, chartConfig] = both<IConfigMap>(
-      "ConfigMap",
-      "crisislen-api-config",
-      "crisislen-api-config",
-    );
+    const rawConfig = appConfig(raw);
+    const chartConfig = findOne<IConfigMap>(chart, "ConfigMap", "crisislen-api-config");
     expect(chartConfig.data).toEqual(rawConfig.data);
     const [rawService, chartService] = both<IService>("Service");
     expect(chartService.spec?.ports).toEqual(rawService.spec?.ports);
-    const [rawIngress, chartIngress] = both<IIngress>("Ingress");
-    expect(chartIngress.metadata?.annotations).toEqual(rawIngress.metadata?.annotations);
-    expect(chartIngress.spec).toEqual(rawIngress.spec);
+    for (const name of ["crisislen-api", "crisislen-api-blocked-paths"]) {
+      const [rawIngress, chartIngress] = both<IIngress>("Ingress", name, name);
+      expect(chartIngress.metadata?.annotations, name).toEqual(rawIngress.metadata?.annotations);
+      expect(chartIngress.spec, name).toEqual(rawIngress.spec);
+    }
     const [rawPdb, chartPdb] = both<IPodDisruptionBudget>("PodDisruptionBudget");
     expect(chartPdb.spec?.maxUnavailable).toEqual(rawPdb.spec?.maxUnavailable);
     const [rawPolicy, chartPolicy] = both<INetworkPolicy>("NetworkPolicy");
     expect(chartPolicy.spec?.ingress).toEqual(rawPolicy.spec?.ingress);
+    // The chart's database rules select by its release ("crisislen-api"); deploy.sh's releases are
+    // crisislen-postgresql and crisislen-redis. Everything else is the same.
+    const byRelease = (policy: INetworkPolicy) =>
+      JSON.parse(
+        JSON.stringify(policy.spec?.egress).replace(
+          /crisislen-(api|postgresql|redis)"/g,
+          'RELEASE"',
+        ),
+      ) as unknown;
+    expect(byRelease(chartPolicy)).toEqual(byRelease(rawPolicy));
+    expect(chartPolicy.spec?.policyTypes).toEqual(rawPolicy.spec?.policyTypes);
   });
 
   it("on the ServiceMonitor endpoints, the alert rules and the dashboard", () => {
     const [rawMonitor, chartMonitor] = both<{ spec: { endpoints: unknown } }>("ServiceMonitor");
     expect(chartMonitor.spec.endpoints).toEqual(rawMonitor.spec.endpoints);
-    const [rawRule, chartRule] = both<{ spec: unknown }>("PrometheusRule");
-    expect(chartRule.spec).toEqual(rawRule.spec);
+    for (const name of ["crisislen-api", "crisislen-api-slo"]) {
+      const [rawRule, chartRule] = both<{ spec: unknown }>("PrometheusRule", name, name);
+      expect(chartRule.spec, name).toEqual(rawRule.spec);
+    }
     const rawDashboard = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-grafana-dashboard");
     const chartDashboard = findOne<IConfigMap>(
       chart,
@@ -116,10 +155,15 @@ describe("raw manifests and Helm chart (production values) agree", () => {
 });
 
 describe("deploy settings fit together", () => {
-  it("uses the same secret keys in the raw Secret, the chart, deploy.sh and secrets.env.example", async () => {
-    const secret = findOne<ISecret>(await kustomize(overlayDir("production")), "Secret");
-    const keys = Object.keys(secret.stringData ?? {}).sort();
-    expect(Object.values(secret.stringData ?? {})).toEqual(keys.map(() => "CHANGE_ME"));
+  it("uses the same secret keys in the overlay's Secrets, the chart, deploy.sh and secrets.env.example", async () => {
+    const secrets = (await kustomizeOverlay("production")).filter((o) => o.kind === "Secret");
+    expect(secrets.map((s) => s.metadata.name.replace(/-[a-z0-9]{10}$/, "-<hash>"))).toEqual([
+      "crisislen-api-secrets-<hash>",
+      "crisislen-db-passwords",
+    ]);
+    const secret = secrets[0] as ISecret;
+    const keys = Object.keys(secret.data ?? {}).sort();
+    expect(Object.keys((secrets[1] as ISecret).data ?? {}).sort()).toEqual(keys);
     const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
       secret: { values: Record<string, string> };
     };
@@ -146,12 +190,36 @@ describe("deploy settings fit together", () => {
     expect(container?.resources?.limits).toEqual({ cpu: "2000m", memory: "4Gi" });
     expect(heapMiB / 4096).toBeGreaterThanOrEqual(0.5);
     expect(heapMiB / 4096).toBeLessThanOrEqual(0.8);
-    expect(container?.resources?.requests).toEqual({ cpu: "500m", memory: "1Gi" });
+    expect(container?.resources?.requests).toEqual({ cpu: "500m", memory: "4Gi" });
+  });
+
+  // Finding #9: a memory request near the steady working set with an 80 % target kept the HPA
+  // scaling out (V8 rarely returns heap), ratcheting the count up to the maximum.
+  it("keeps the heap cap below the HPA's memory target and the target below the limit", () => {
+    const container = findOne<IDeployment>(raw, "Deployment").spec?.template.spec?.containers[0];
+    const hpa = findOne<IHorizontalPodAutoscaler>(raw, "HorizontalPodAutoscaler");
+    const mib = (q: string | number | undefined) =>
+      Number(/^(\d+)Gi$/.exec(String(q))?.[1]) * 1024 || Number(/^(\d+)Mi$/.exec(String(q))?.[1]);
+    const heapMiB = Number(
+      /--max-old-space-size=(\d+)/.exec(
+        container?.env?.find((e) => e.name === "NODE_OPTIONS")?.value ?? "",
+      )?.[1],
+    );
+    const memoryTarget = hpa.spec?.metrics?.find((m) => m.resource?.name === "memory")?.resource
+      ?.target.averageUtilization;
+    const targetMiB = (mib(container?.resources?.requests?.memory) * (memoryTarget ?? 0)) / 100;
+    expect({ heapMiB, targetMiB, limitMiB: mib(container?.resources?.limits?.memory) }).toEqual({
+      heapMiB: 3072,
+      targetMiB: 3276.8,
+      limitMiB: 4096,
+    });
+    expect(heapMiB).toBeLessThan(targetMiB);
+    expect(targetMiB).toBeLessThan(4096);
   });
 
   it("fits preStop sleep plus the app's shutdown timeout into the grace period", () => {
     const pod = findOne<IDeployment>(raw, "Deployment").spec?.template.spec;
-    const config = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-api-config").data ?? {};
+    const config = appConfig(raw).data ?? {};
     const preStop = pod?.containers[0]?.lifecycle?.preStop?.sleep?.seconds ?? 0;
     const shutdown = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000;
     expect(preStop).toBe(5);
@@ -160,7 +228,7 @@ describe("deploy settings fit together", () => {
   });
 
   it("routes traces to Jaeger's OTLP/HTTP port and links Grafana exemplars to Jaeger", () => {
-    const config = findOne<IConfigMap>(raw, "ConfigMap", "crisislen-api-config").data ?? {};
+    const config = appConfig(raw).data ?? {};
     expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
       "http://jaeger.monitoring.svc.cluster.local:4318",
     );

@@ -2,47 +2,83 @@ import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseManifests, type KubeObject } from "./support/manifests.js";
 import { deployScript } from "./support/paths.js";
-import { run, runTool } from "./support/tools.js";
+import { run, runTool, toolPath } from "./support/tools.js";
 
 const GOOD_SECRETS = [
-  "DATABASE_URL=postgresql://crisislen:s3cret@crisislen-postgresql:5432/crisislen",
-  "REDIS_URL=redis://:r3dis@crisislen-redis-master:6379/0",
   "SECRET_KEY=0123456789abcdef",
   "POSTGRES_PASSWORD=s3cret",
   "REDIS_PASSWORD=r3dis",
 ].join("\n");
+const GOOD_RECEIVERS = [
+  "pagerduty-routing-key=0123456789abcdef0123456789abcdef",
+  "slack-webhook-url=https://hooks.slack.com/services/T000/B000/XXXX",
+].join("\n");
 
 let sandbox: string;
 
-/** Stand-in kubectl and helm: log their arguments, succeed, print nothing (helm/kubectl are never run). */
+/**
+ * Stand-in kubectl and helm: log their arguments and succeed. With RECORD_BUILDS=1 the kubectl
+ * stand-in also saves what each `apply -k <dir>` would send (the real kubectl's `kustomize <dir>`,
+ * into $BUILDS). It answers
+ * `get deployment … last-applied-configuration` with $LAST_APPLIED.
+ */
 beforeAll(async () => {
   sandbox = await mkdtemp(path.join(tmpdir(), "crisislen-deploy-sh-"));
-  for (const name of ["kubectl", "helm"]) {
-    const stub = path.join(sandbox, name);
-    await writeFile(stub, `#!/usr/bin/env bash\necho "${name} $*" >> "$CALL_LOG"\n`);
-    await chmod(stub, 0o755);
-  }
+  // `helm template` is real: deploy.sh renders the SLO rules for another NAMESPACE with it.
+  await writeFile(
+    path.join(sandbox, "helm"),
+    `#!/usr/bin/env bash\nif [ "$1" = template ]; then exec "${toolPath("helm")}" "$@"; fi\necho "helm $*" >> "$CALL_LOG"\n`,
+  );
+  await writeFile(
+    path.join(sandbox, "kubectl"),
+    [
+      "#!/usr/bin/env bash",
+      'echo "kubectl $*" >> "$CALL_LOG"',
+      'args=("$@")',
+      'for i in "${!args[@]}"; do',
+      '  if [ -n "$RECORD_BUILDS" ] && [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app* ]]; then',
+      '    echo "--- # apply -k ${args[$((i + 1))]}" >> "$BUILDS"',
+      `    "${toolPath("kubectl")}" kustomize "\${args[$((i + 1))]}" >> "$BUILDS"`,
+      "  fi",
+      "done",
+      'if [ "${args[0]}" = kustomize ]; then exec "' + toolPath("kubectl") + '" "$@"; fi',
+      'case "$*" in *"get deployment"*last-applied*) printf %s "${LAST_APPLIED:-}" ;; esac',
+      "",
+    ].join("\n"),
+  );
+  for (const name of ["kubectl", "helm"]) await chmod(path.join(sandbox, name), 0o755);
 });
 
 async function deploy(
   args: string[],
   secrets: string | undefined,
   extraEnv: NodeJS.ProcessEnv = {},
+  receivers = GOOD_RECEIVERS,
 ) {
   const dir = await mkdtemp(path.join(sandbox, "run-"));
   const callLog = path.join(dir, "calls.log");
+  const builds = path.join(dir, "builds.yaml");
   await writeFile(callLog, "");
+  await writeFile(builds, "");
   const env: NodeJS.ProcessEnv = {
     PATH: `${sandbox}:/usr/bin:/bin`,
     CALL_LOG: callLog,
+    BUILDS: builds,
     SECRETS_FILE: path.join(dir, "secrets.env"),
+    ALERTMANAGER_SECRETS_FILE: path.join(dir, "receivers.env"),
     ...extraEnv,
   };
   if (secrets !== undefined) await writeFile(path.join(dir, "secrets.env"), secrets);
-  const result = await run("bash", [deployScript, ...args], { env, timeoutMs: 20_000 });
-  const calls = (await readFile(callLog, "utf8")).split("\n").filter(Boolean);
-  return { ...result, calls };
+  await writeFile(path.join(dir, "receivers.env"), receivers);
+  const result = await run("bash", [deployScript, ...args], { env, timeoutMs: 30_000 });
+  // The generated kustomization lives in a temp dir that deploy.sh removes; name it for comparisons.
+  const calls = (await readFile(callLog, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((c) => c.replace(/\/tmp\/tmp\.[A-Za-z0-9]+\//g, "$WORK/"));
+  return { ...result, calls, builds: parseManifests(await readFile(builds, "utf8")) };
 }
 
 describe("deploy/scripts/deploy.sh", () => {
@@ -65,43 +101,147 @@ describe("deploy/scripts/deploy.sh", () => {
       "==> [8/9] Waiting for the rollout",
       "==> [9/9] Status",
     ]);
-    // Paths vary by checkout; compare the calls relative to the deploy folder.
+    // Paths vary by checkout; compare the calls relative to the deploy folder. The two pipelines
+    // of step 7 (`create … | apply`) run their stand-ins concurrently: compared as sets.
     const deployDir = path.resolve(path.dirname(deployScript), "..");
     const relative = calls.map((c) => c.replaceAll(deployDir, "deploy"));
-    // Step 2 pipes `create secret | label | apply`: the three stand-ins run concurrently, so
-    // their log lines come in any order; they are compared as a set, the rest in order.
-    const secretPipeline = relative.slice(4, 7);
-    const secretCreate = secretPipeline.find((c) => c.includes("create secret")) ?? "";
-    expect([...secretPipeline].sort()).toEqual(
+    const monitoringStart = relative.findIndex((c) => c.startsWith("kubectl create namespace"));
+    const pipelines = relative.slice(monitoringStart, monitoringStart + 4);
+    expect([...pipelines].sort()).toEqual(
       [
-        secretCreate,
-        "kubectl label --local -f - app.kubernetes.io/part-of=crisislen -o yaml",
+        "kubectl create namespace monitoring --dry-run=client -o yaml",
+        "kubectl apply -f -",
+        `kubectl -n monitoring create secret generic alertmanager-crisislen-receivers --from-env-file=${
+          pipelines
+            .find((c) => c.includes("--from-env-file"))
+            ?.split("--from-env-file=")[1]
+            ?.split(" ")[0]
+        } --dry-run=client -o yaml`,
         "kubectl apply -f -",
       ].sort(),
     );
-    expect(secretCreate).toMatch(
-      /^kubectl -n crisislen create secret generic crisislen-api-secrets --from-env-file=.*secrets\.env --dry-run=client -o yaml$/,
+    expect(pipelines.find((c) => c.includes("--from-env-file"))).toMatch(
+      /receivers\.env --dry-run/,
     );
-    expect([...relative.slice(0, 4), "<secret pipeline>", ...relative.slice(7)]).toEqual([
+    const app = "$WORK/app";
+    expect([
+      ...relative.slice(0, monitoringStart),
+      "<monitoring namespace and receivers secret>",
+      ...relative.slice(monitoringStart + 4),
+    ]).toEqual([
       "kubectl version",
       "kubectl get crd clusterissuers.cert-manager.io",
-      "kubectl apply -k deploy/k8s/overlays/production -l crisislen.dev/deploy-step=namespace",
-      "kubectl apply -k deploy/k8s/overlays/production -l crisislen.dev/deploy-step=config",
-      "<secret pipeline>",
+      `kubectl apply -k ${app} -l crisislen.dev/deploy-step=namespace`,
+      `kubectl apply -k ${app} -l crisislen.dev/deploy-step=config`,
       "helm upgrade --install crisislen-postgresql oci://registry-1.docker.io/bitnamicharts/postgresql --version 17.1.0 -n crisislen -f deploy/k8s/databases/postgresql-values.yaml --wait --timeout 10m",
       "helm upgrade --install crisislen-redis oci://registry-1.docker.io/bitnamicharts/redis --version 23.1.1 -n crisislen -f deploy/k8s/databases/redis-values.yaml --wait --timeout 10m",
-      "kubectl apply -k deploy/k8s/overlays/production -l crisislen.dev/deploy-step=app",
+      "kubectl -n crisislen get deployment crisislen-api --ignore-not-found -o jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}",
+      `kubectl apply -k ${app} -l crisislen.dev/deploy-step=app`,
       "kubectl apply -k deploy/k8s/cluster-issuers",
-      "kubectl apply -k deploy/k8s/overlays/production -l crisislen.dev/deploy-step=ingress",
+      `kubectl apply -k ${app} -l crisislen.dev/deploy-step=ingress`,
       "kubectl get apiservice v1beta1.metrics.k8s.io",
-      "kubectl apply -k deploy/k8s/overlays/production -l crisislen.dev/deploy-step=autoscaling",
-      "helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 88.5.3 -n monitoring --create-namespace -f deploy/monitoring/kube-prometheus-stack-values.yaml --wait --timeout 10m",
-      "helm upgrade --install jaeger jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.0.0 -n monitoring -f deploy/monitoring/jaeger-values.yaml --wait --timeout 10m",
-      "kubectl apply --server-side -n crisislen -k deploy/monitoring",
+      `kubectl apply -k ${app} -l crisislen.dev/deploy-step=autoscaling`,
+      "<monitoring namespace and receivers secret>",
+      "helm upgrade --install kube-prometheus-stack kube-prometheus-stack --repo https://prometheus-community.github.io/helm-charts --version 88.5.3 -n monitoring -f deploy/monitoring/kube-prometheus-stack-values.yaml --wait --timeout 10m",
+      "helm upgrade --install jaeger jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 -n monitoring -f deploy/monitoring/jaeger-values.yaml --wait --timeout 10m",
+      "kubectl apply --server-side -n crisislen -k $WORK/app-monitoring",
       "kubectl -n crisislen rollout status deployment/crisislen-api --timeout=300s",
       "kubectl -n crisislen get pods,services,ingresses,hpa",
       "kubectl -n crisislen get certificates",
     ]);
+  });
+
+  // Finding #10: NAMESPACE moved some objects and not the app; MONITORING_NAMESPACE moved neither the
+  // NetworkPolicy rule nor the OTLP endpoint.
+  it("moves every object with NAMESPACE and points OTLP and the NetworkPolicy at MONITORING_NAMESPACE", async () => {
+    const { code, stderr, calls, builds } = await deploy(["production"], GOOD_SECRETS, {
+      NAMESPACE: "team-a",
+      MONITORING_NAMESPACE: "obs",
+      RECORD_BUILDS: "1",
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const appObjects = builds.filter((o) => o.kind !== "ClusterIssuer");
+    expect(appObjects.length).toBeGreaterThan(10);
+    const where = (o: KubeObject) =>
+      o.kind === "Namespace" ? o.metadata.name : (o.metadata.namespace ?? "<none>");
+    expect(new Set(appObjects.map(where))).toEqual(new Set(["team-a"]));
+    const config = appObjects.find((o) =>
+      o.metadata.name.startsWith("crisislen-api-config-"),
+    ) as unknown as {
+      data: Record<string, string>;
+    };
+    // The SLO rules are rendered for the namespace whose series they watch.
+    const slo = JSON.stringify(appObjects.find((o) => o.metadata.name === "crisislen-api-slo"));
+    expect(slo).toContain('namespace=\\"team-a\\"');
+    expect(slo).not.toContain('namespace=\\"crisislen\\"');
+    expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      "http://jaeger.obs.svc.cluster.local:4318",
+    );
+    const policy = JSON.stringify(appObjects.find((o) => o.kind === "NetworkPolicy"));
+    expect(policy).not.toContain('"monitoring"');
+    expect(policy.match(/"kubernetes.io\/metadata.name":"obs"/g)).toHaveLength(2);
+    // Helm releases and kubectl calls follow the same two variables.
+    for (const call of calls) {
+      if (/crisislen-(postgresql|redis)|deploy\/monitoring$|rollout status/.test(call))
+        expect(call, call).toMatch(/-n team-a\b/);
+      if (/kube-prometheus-stack |jaeger jaeger|alertmanager-crisislen-receivers/.test(call))
+        expect(call, call).toMatch(/-n obs\b/);
+    }
+  });
+
+  it("refuses a namespace name Kubernetes would reject, naming the variable", async () => {
+    const { code, stderr, calls } = await deploy(["production"], GOOD_SECRETS, {
+      MONITORING_NAMESPACE: "Monitoring_1",
+    });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      "deploy.sh: MONITORING_NAMESPACE='Monitoring_1' is not a valid namespace name\n",
+    );
+    expect(calls).toEqual([]);
+  });
+
+  // Finding #1, upgrade path: a Deployment applied by the older deployment.yaml has `replicas` in its
+  // last-applied annotation, so the next apply would delete the field (and reset the count to 1).
+  it("rewrites the last-applied annotation first when it still holds spec.replicas", async () => {
+    const old = JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      spec: { replicas: 3 },
+    });
+    const { code, calls } = await deploy(["production"], GOOD_SECRETS, { LAST_APPLIED: old });
+    expect(code).toBe(0);
+    const lookup = calls.findIndex((c) => c.includes("get deployment crisislen-api"));
+    expect(calls.slice(lookup + 1, lookup + 3)).toEqual([
+      "kubectl kustomize $WORK/app",
+      "kubectl apply set-last-applied -f $WORK/deployment.yaml",
+    ]);
+    expect(calls[lookup + 3]).toBe("kubectl apply -k $WORK/app -l crisislen.dev/deploy-step=app");
+    const fresh = await deploy(["production"], GOOD_SECRETS, { LAST_APPLIED: "" });
+    expect(fresh.calls.filter((c) => c.includes("set-last-applied"))).toEqual([]);
+  });
+
+  it("refuses placeholder Alertmanager receiver credentials unless the monitoring stack is skipped", async () => {
+    const placeholder = GOOD_RECEIVERS.replace(
+      /slack-webhook-url=.*/,
+      "slack-webhook-url=CHANGE_ME",
+    );
+    const refused = await deploy(["production"], GOOD_SECRETS, {}, placeholder);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /slack-webhook-url in .*receivers\.env is still a placeholder; refusing to deploy/,
+    );
+    expect(refused.calls).toEqual([]);
+    const skipped = await deploy(
+      ["production"],
+      GOOD_SECRETS,
+      { SKIP_MONITORING_STACK: "1" },
+      placeholder,
+    );
+    expect(skipped.code).toBe(0);
+    expect(
+      skipped.calls.filter((c) => /alertmanager|kube-prometheus-stack|jaeger/.test(c)),
+    ).toEqual([]);
   });
 
   it("deploys staging to its own namespace and passes --context when KUBE_CONTEXT is set", async () => {
@@ -150,5 +290,6 @@ describe("deploy/scripts/deploy.sh", () => {
       /^\+ kubectl -n crisislen rollout status deployment\/crisislen-api --timeout=300s$/m,
     );
     expect(stdout).not.toContain("s3cret");
+    expect(stdout).not.toContain("hooks.slack.com");
   });
 });

@@ -12,11 +12,11 @@ function podAnnotations(objects: Awaited<ReturnType<typeof helmTemplate>>): Reco
 
 describe("helm chart deploy/helm/crisislen", () => {
   it("passes helm lint --strict with default values", async () => {
-    expect(await helmLint()).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect((await helmLint()).stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
   });
 
   it("passes helm lint --strict with production values", async () => {
-    expect(await helmLint(PRODUCTION)).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect((await helmLint(PRODUCTION)).stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
   });
 
   it("renders every resource with default values when the CRD APIs exist", async () => {
@@ -27,9 +27,11 @@ describe("helm chart deploy/helm/crisislen", () => {
       "Deployment",
       "HorizontalPodAutoscaler",
       "Ingress",
+      "Ingress",
       "NetworkPolicy",
       "Pod",
       "PodDisruptionBudget",
+      "PrometheusRule",
       "PrometheusRule",
       "Secret",
       "Service",
@@ -57,11 +59,13 @@ describe("helm chart deploy/helm/crisislen", () => {
 
   it("points the alert rules at the release's Service (the Prometheus job)", async () => {
     const objects = await helmTemplate({ release: "claims" });
-    const rule = findOne<{ spec: { groups: { rules: { expr: string }[] }[] } }>(
-      objects,
-      "PrometheusRule",
-    );
-    const exprs = rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr)).join("\n");
+    const rules = objects.filter((o) => o.kind === "PrometheusRule") as unknown as {
+      spec: { groups: { rules: { expr: string }[] }[] };
+    }[];
+    expect(rules).toHaveLength(2);
+    const exprs = rules
+      .flatMap((rule) => rule.spec.groups.flatMap((g) => g.rules.map((r) => r.expr)))
+      .join("\n");
     expect(exprs).toContain('job="claims-crisislen"');
     expect(exprs).not.toContain('job="crisislen-api"');
   });
@@ -130,10 +134,12 @@ describe("helm chart deploy/helm/crisislen", () => {
     expect(result.stderr).toMatch(/proxyBodySize/);
   });
 
-  it("prints NOTES with the URL and warns about placeholder secrets", async () => {
+  it("prints NOTES with the URL and, when placeholders were allowed, warns about them", async () => {
     const notes = await helmNotes();
     expect(notes).toContain("URL:      https://api.crisislen.example.com/");
-    expect(notes).toContain("still holds CHANGE_ME placeholders");
+    expect(notes).toContain(
+      "secret.allowPlaceholders is on and the Secret crisislen-secrets holds\nCHANGE_ME placeholders",
+    );
     const production = await helmNotes({ release: "crisislen-api", valuesFiles: PRODUCTION });
     expect(production).not.toContain("CHANGE_ME");
     expect(production).toContain("rollout status deployment/crisislen-api");

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadAlertRuleGroups, loadDashboardQueries } from "./support/dashboard-queries.js";
-import { dashboardFile, fixturesDir } from "./support/paths.js";
+import { dashboardFile, fixturesDir, sloRuleFile } from "./support/paths.js";
 import { CLUSTER_METRICS, parsePromql, SDK_METRICS } from "./support/promql.js";
 import { promtoolTest, writeRuleFile } from "./support/promtool.js";
 
@@ -11,14 +11,18 @@ const dashboardQueries = loadDashboardQueries();
 const ruleExprs = loadAlertRuleGroups()
   .flatMap((g) => g.rules)
   .map((r) => ({ name: `alert ${r.alert}`, expr: r.expr }));
+const sloRules = loadAlertRuleGroups({}, sloRuleFile).flatMap((g) => g.rules);
+/** Series the SLO recording rules write; the SLO panels and alerts read them. */
+const SLO_METRICS = new Set(sloRules.flatMap((r) => (r.record ? [r.record] : [])));
 const allExprs = [
   ...dashboardQueries.map((q) => ({ name: `panel "${q.panelTitle}" ${q.refId}`, expr: q.expr })),
   ...ruleExprs,
+  ...sloRules.map((r) => ({ name: `SLO rule ${r.record ?? r.alert}`, expr: r.expr })),
 ];
 
 describe("PromQL of the dashboard and the alerts", () => {
-  it("has a query for each of the eight panels and one per alert", () => {
-    expect(new Set(dashboardQueries.map((q) => q.panelTitle)).size).toBe(8);
+  it("has a query for each of the eight panels, the three SLO panels, and one per alert", () => {
+    expect(new Set(dashboardQueries.map((q) => q.panelTitle)).size).toBe(11);
     expect(ruleExprs).toHaveLength(4);
   });
 
@@ -32,7 +36,9 @@ describe("PromQL of the dashboard and the alerts", () => {
   it("reads only metrics the SDK emits or the cluster provides (cAdvisor, kube-state-metrics, up)", () => {
     const unknown = allExprs.flatMap(({ name, expr }) =>
       parsePromql(expr)
-        .metricNames.filter((m) => !SDK_METRICS.has(m) && !CLUSTER_METRICS.has(m))
+        .metricNames.filter(
+          (m) => !SDK_METRICS.has(m) && !CLUSTER_METRICS.has(m) && !SLO_METRICS.has(m),
+        )
         .map((m) => `${name}: ${m}`),
     );
     expect(unknown).toEqual([]);
@@ -55,10 +61,10 @@ describe("PromQL of the dashboard and the alerts", () => {
 
   it("uses $__rate_interval for every rate window except the 24h and time-range stats", () => {
     const raw = JSON.parse(readFileSync(dashboardFile, "utf8")) as {
-      panels: { targets: { expr: string }[] }[];
+      panels: { targets?: { expr: string }[] }[];
     };
     const windows = raw.panels
-      .flatMap((p) => p.targets.map((t) => t.expr))
+      .flatMap((p) => (p.targets ?? []).map((t) => t.expr))
       .flatMap((expr) => [...expr.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]));
     expect(new Set(windows)).toEqual(new Set(["$__rate_interval", "24h", "$__range"]));
   });
@@ -83,9 +89,10 @@ describe("PromQL of the dashboard and the alerts", () => {
         exp_samples: expected,
       };
     });
-    const dir = await writeRuleFile([]);
+    // The SLO panels read the SLO recording rules, so promtool evaluates those too.
+    const dir = await writeRuleFile(loadAlertRuleGroups({}, sloRuleFile), "slo-rules.yaml");
     const result = await promtoolTest(dir, {
-      rule_files: [],
+      rule_files: ["slo-rules.yaml"],
       evaluation_interval: "1m",
       tests: [
         { interval: fixture.interval, input_series: fixture.input_series, promql_expr_test: tests },
@@ -105,11 +112,15 @@ describe("Grafana dashboard conventions", () => {
     templating: { list: { name: string; type: string }[] };
     panels: {
       id: number;
+      type: string;
       datasource: unknown;
-      targets: { datasource: unknown; exemplar?: boolean }[];
+      targets?: { datasource: unknown; exemplar?: boolean; expr: string }[];
       title: string;
+      gridPos: { y: number };
     }[];
   };
+  /** Rows group panels and query nothing. */
+  const queryPanels = dashboard.panels.filter((p) => p.type !== "row");
 
   it("has a stable uid, 30 s refresh, no id and no __inputs", () => {
     expect(dashboard.uid).toBe("crisislen-api-overview");
@@ -126,9 +137,9 @@ describe("Grafana dashboard conventions", () => {
       ["job", "query"],
     ]);
     const ds = { type: "prometheus", uid: "${datasource}" };
-    for (const panel of dashboard.panels) {
+    for (const panel of queryPanels) {
       expect(panel.datasource, panel.title).toEqual(ds);
-      for (const target of panel.targets) expect(target.datasource, panel.title).toEqual(ds);
+      for (const target of panel.targets ?? []) expect(target.datasource, panel.title).toEqual(ds);
     }
   });
 
@@ -136,6 +147,22 @@ describe("Grafana dashboard conventions", () => {
     const ids = dashboard.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     const p95 = dashboard.panels.find((p) => p.title === "Response time (p95)");
-    expect(p95?.targets[0]?.exemplar).toBe(true);
+    expect(p95?.targets?.[0]?.exemplar).toBe(true);
+  });
+
+  it("ends with the SLO row: SLI, budget remaining and the burn rate over every alert window", () => {
+    const row = dashboard.panels.findIndex((p) => p.type === "row");
+    expect(dashboard.panels.slice(row).map((p) => [p.type, p.title])).toEqual([
+      ["row", "Service level objectives (30 days)"],
+      ["stat", "SLI over 30 days"],
+      ["stat", "Error budget remaining (30 days)"],
+      ["timeseries", "Burn rate per window"],
+    ]);
+    const burn = dashboard.panels.at(-1)?.targets?.[0]?.expr ?? "";
+    const windows = /ratio_rate\(([^)]+)\)/.exec(burn)?.[1]?.split("|");
+    const alertWindows = sloRules.flatMap((r) =>
+      r.alert ? [r.labels?.long, r.labels?.short] : [],
+    );
+    expect(new Set(windows)).toEqual(new Set(alertWindows));
   });
 });

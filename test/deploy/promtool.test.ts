@@ -47,6 +47,7 @@ describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () =
       "HighMemoryUsage",
       "APIDown when every target is down",
       "APIDown when no target exists",
+      "APIDown when one namespace vanishes and another stays",
       "APIDown silent while some targets are up",
     ]);
     const dir = await writeRuleFile(loadAlertRuleGroups());

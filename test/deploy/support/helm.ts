@@ -1,48 +1,68 @@
-import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chartDir } from "./paths.js";
 import { parseManifests, type KubeObject } from "./manifests.js";
 import { run, runTool, toolPath, type RunResult } from "./tools.js";
+import { upstreamMissing, upstreamPackage } from "./upstream.js";
 
 /** The CRD APIs the chart's capability checks look for; without them those templates render nothing. */
 export const CRD_API_VERSIONS = ["monitoring.coreos.com/v1", "cert-manager.io/v1"];
 export const KUBE_VERSION = "1.30.0";
 
 export interface Chart {
-  /** Copy of deploy/helm/crisislen with stub subcharts, so no registry is needed. */
+  /** Copy of deploy/helm/crisislen with its postgresql/redis subcharts in charts/. */
   dir: string;
   env: NodeJS.ProcessEnv;
 }
 
-let prepared: Promise<Chart> | undefined;
-
 /**
- * Copies the chart to a temp dir and adds stub postgresql/redis subcharts: the real ones come from
- * an OCI registry, and helm refuses to lint or render while a dependency is missing from charts/.
+ * "real": the upstream bitnami packages (test/deploy/support/upstream.ts), as `helm dependency build`
+ * leaves them; "stub": empty stand-ins, for the tests of our own templates and for machines without
+ * the packages.
  */
-export function prepareChart(): Promise<Chart> {
-  prepared ??= (async () => {
+export type Subcharts = "real" | "stub";
+
+const prepared = new Map<Subcharts, Promise<Chart>>();
+
+/** Helm's own state in a temp dir, and no kubeconfig: nothing outside the test is read or written. */
+export function isolatedHelmEnv(root: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HELM_CACHE_HOME: path.join(root, "cache"),
+    HELM_CONFIG_HOME: path.join(root, "config"),
+    HELM_DATA_HOME: path.join(root, "data"),
+    KUBECONFIG: path.join(root, "no-kubeconfig"),
+  };
+}
+
+/** Copies the chart to a temp dir with its subcharts in charts/ (helm refuses to render without them). */
+export function prepareChart(subcharts: Subcharts = "stub"): Promise<Chart> {
+  let chart = prepared.get(subcharts);
+  if (chart) return chart;
+  chart = (async () => {
+    const missing = subcharts === "real" ? upstreamMissing() : undefined;
+    if (missing) throw new Error(`cannot render the real subcharts: ${missing}`);
     const root = await mkdtemp(path.join(tmpdir(), "crisislen-helm-"));
     const dir = path.join(root, "crisislen");
     await cp(chartDir, dir, { recursive: true });
-    for (const name of ["postgresql", "redis"]) {
-      await mkdir(path.join(dir, "charts", name), { recursive: true });
-      await writeFile(
-        path.join(dir, "charts", name, "Chart.yaml"),
-        `apiVersion: v2\nname: ${name}\nversion: 0.0.1-stub\n`,
-      );
+    for (const name of ["postgresql", "redis"] as const) {
+      if (subcharts === "real") {
+        const from = upstreamPackage(name);
+        await mkdir(path.join(dir, "charts"), { recursive: true });
+        await copyFile(from, path.join(dir, "charts", path.basename(from)));
+      } else {
+        await mkdir(path.join(dir, "charts", name), { recursive: true });
+        await writeFile(
+          path.join(dir, "charts", name, "Chart.yaml"),
+          `apiVersion: v2\nname: ${name}\nversion: 0.0.1-stub\n`,
+        );
+      }
     }
-    const env = {
-      ...process.env,
-      HELM_CACHE_HOME: path.join(root, "cache"),
-      HELM_CONFIG_HOME: path.join(root, "config"),
-      HELM_DATA_HOME: path.join(root, "data"),
-      KUBECONFIG: path.join(root, "no-kubeconfig"),
-    };
-    return { dir, env };
+    return { dir, env: isolatedHelmEnv(root) };
   })();
-  return prepared;
+  prepared.set(subcharts, chart);
+  return chart;
 }
 
 export interface RenderOptions {
@@ -54,17 +74,26 @@ export interface RenderOptions {
   set?: string[];
   /** @default CRD_API_VERSIONS */
   apiVersions?: string[];
+  /**
+   * Adds `secret.allowPlaceholders=true`, the explicit opt-in without which the chart refuses its
+   * CHANGE_ME defaults; tests of everything else render the defaults the way a throwaway cluster would.
+   * @default true
+   */
+  allowPlaceholders?: boolean;
+  /** @default "stub" */
+  subcharts?: Subcharts;
 }
 
 function valuesArgs(chart: Chart, options: RenderOptions): string[] {
   const files = (options.valuesFiles ?? []).flatMap((f) => ["-f", path.resolve(chart.dir, f)]);
-  const sets = (options.set ?? []).flatMap((s) => ["--set", s]);
+  const optIn = options.allowPlaceholders === false ? [] : ["secret.allowPlaceholders=true"];
+  const sets = [...optIn, ...(options.set ?? [])].flatMap((s) => ["--set", s]);
   return [...files, ...sets];
 }
 
 /** `helm template`, raw result (for asserting failures). */
 export async function helmTemplateRaw(options: RenderOptions = {}): Promise<RunResult> {
-  const chart = await prepareChart();
+  const chart = await prepareChart(options.subcharts);
   const apis = (options.apiVersions ?? CRD_API_VERSIONS).flatMap((a) => ["--api-versions", a]);
   return run(
     toolPath("helm"),
@@ -90,21 +119,26 @@ export async function helmTemplate(options: RenderOptions = {}): Promise<KubeObj
   return parseManifests(result.stdout);
 }
 
-/** `helm lint --strict` (warnings are failures). */
-export async function helmLint(valuesFiles: string[] = []): Promise<string> {
-  const chart = await prepareChart();
-  return runTool(
-    "helm",
-    [
-      "lint",
-      chart.dir,
-      "--strict",
-      "--kube-version",
-      KUBE_VERSION,
-      ...valuesArgs(chart, { valuesFiles }),
-    ],
-    { env: chart.env },
-  );
+/** `helm lint --strict` (warnings are failures); resolves with stdout and stderr. */
+export async function helmLint(
+  valuesFiles: string[] = [],
+  options: Pick<RenderOptions, "subcharts" | "set" | "allowPlaceholders"> = {},
+): Promise<RunResult> {
+  const chart = await prepareChart(options.subcharts);
+  const args = [
+    "lint",
+    chart.dir,
+    "--strict",
+    "--kube-version",
+    KUBE_VERSION,
+    ...valuesArgs(chart, { ...options, valuesFiles }),
+  ];
+  const result = await run(toolPath("helm"), args, { env: chart.env });
+  if (result.code !== 0)
+    throw new Error(
+      `helm ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}`,
+    );
+  return result;
 }
 
 /**
@@ -112,7 +146,7 @@ export async function helmLint(valuesFiles: string[] = []): Promise<string> {
  * no --api-versions, so the notes see a cluster without the CRD APIs.
  */
 export async function helmNotes(options: Omit<RenderOptions, "apiVersions"> = {}): Promise<string> {
-  const chart = await prepareChart();
+  const chart = await prepareChart(options.subcharts);
   const out = await runTool(
     "helm",
     [

@@ -1,7 +1,39 @@
+import { cp, copyFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parseManifests, type KubeObject } from "./manifests.js";
+import { deployDir } from "./paths.js";
 import { runTool } from "./tools.js";
 
 /** `kubectl kustomize <dir>`, parsed. Works offline; it does no schema validation itself. */
 export async function kustomize(dir: string): Promise<KubeObject[]> {
   return parseManifests(await runTool("kubectl", ["kustomize", dir]));
+}
+
+let k8sCopy: Promise<string> | undefined;
+
+/**
+ * A temp copy of deploy/k8s in which each overlay has the secrets.env it generates its Secrets
+ * from (git-ignored, so absent from a checkout): the committed template, placeholders and all, as a
+ * user's copy looks before it is filled in. Made once per test file.
+ */
+export function k8sWithSecrets(): Promise<string> {
+  k8sCopy ??= (async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "crisislen-k8s-"));
+    const k8s = path.join(root, "k8s");
+    await cp(path.join(deployDir, "k8s"), k8s, { recursive: true });
+    for (const env of ["staging", "production"]) {
+      await copyFile(
+        path.join(k8s, "overlays/secrets.env.example"),
+        path.join(k8s, "overlays", env, "secrets.env"),
+      );
+    }
+    return k8s;
+  })();
+  return k8sCopy;
+}
+
+/** An overlay of deploy/k8s, built with the template secrets.env in place. */
+export async function kustomizeOverlay(env: "staging" | "production"): Promise<KubeObject[]> {
+  return kustomize(path.join(await k8sWithSecrets(), "overlays", env));
 }

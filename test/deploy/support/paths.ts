@@ -15,3 +15,12 @@ export const alertTestsFile = path.join(monitoringDir, "prometheus/tests/alerts.
 export const dashboardFile = path.join(monitoringDir, "grafana/crisislen-overview.json");
 export const deployScript = path.join(deployDir, "scripts/deploy.sh");
 export const fixturesDir = path.join(repoRoot, "test/deploy/fixtures");
+/** An environment's monitoring kustomization: deploy/monitoring plus its SLO rules. */
+export const monitoringOverlayDir = (env: "staging" | "production") =>
+  path.join(overlayDir(env), "monitoring");
+/** The SLO rules the production overlay applies (rendered from the chart's _slo.tpl, defaults). */
+export const sloRuleFile = path.join(monitoringOverlayDir("production"), "slo-rules.yaml");
+export const sloTestFiles = ["slo-burn.test.yaml", "slo-windows.test.yaml"].map((file) =>
+  path.join(monitoringDir, "prometheus/tests", file),
+);
+export const renderSloScript = path.join(deployDir, "scripts/render-slo-rules.sh");

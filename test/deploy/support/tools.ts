@@ -7,7 +7,14 @@ import { repoRoot } from "./paths.js";
 const execFileAsync = promisify(execFile);
 
 /** External tools the deploy tests run; helm and kubectl come from .cache/bin (scripts/ensure-tools.sh). */
-export type Tool = "helm" | "kubectl" | "promtool" | "shellcheck" | "yamllint";
+export type Tool =
+  | "helm"
+  | "kubectl"
+  | "promtool"
+  | "shellcheck"
+  | "yamllint"
+  | "amtool"
+  | "prometheus-alertmanager";
 
 function isExecutable(file: string): boolean {
   try {

@@ -19,6 +19,7 @@ export interface MatrixSeries {
 }
 export interface Alert {
   labels: Record<string, string>;
+  annotations?: Record<string, string>;
   state: "pending" | "firing";
   activeAt: string;
   value: string;
@@ -79,6 +80,8 @@ export class Prometheus {
     job: ScrapeJob;
     ruleFile: string;
     intervalSeconds: number;
+    /** host:port of an Alertmanager to send firing alerts to (API v2). */
+    alertmanager?: string;
   }): Promise<Prometheus> {
     const { dir, job, intervalSeconds } = options;
     const interval = `${intervalSeconds}s`;
@@ -88,6 +91,15 @@ export class Prometheus {
       stringify({
         global: { scrape_interval: interval, evaluation_interval: interval },
         rule_files: [path.join(dir, "rules.yml")],
+        ...(options.alertmanager === undefined
+          ? {}
+          : {
+              alerting: {
+                alertmanagers: [
+                  { api_version: "v2", static_configs: [{ targets: [options.alertmanager] }] },
+                ],
+              },
+            }),
         scrape_configs: [
           {
             job_name: job.jobName,
