@@ -15,8 +15,8 @@ import {
   renderRegistry,
   wantsOpenMetrics,
 } from "./serialize.js";
-import { leaveInFlight } from "../http/in-flight-gauge.js";
-import { markUntracked } from "../kernel/untracked.js";
+import { leaveInFlightNow } from "../http/in-flight-gauge.js";
+import { markUntracked } from "../kernel/request-state.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Options of {@link metricsHandler}. */
@@ -38,7 +38,7 @@ export interface MetricsHandlerOptions {
 }
 
 /** Default of {@link MetricsHandlerOptions.collectTimeoutMs}. */
-export const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
+const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
 
 class CollectTimeout extends Error {}
 
@@ -180,7 +180,7 @@ export function serveExposition(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return function serveMetrics(req, res) {
     markUntracked(req);
-    leaveInFlight(res); // a scrape does not count itself in http_requests_in_flight
+    leaveInFlightNow(req); // a scrape does not count itself in http_requests_in_flight
     render(req.method, req.headers).then(
       (response) => {
         res.writeHead(response.status, response.headers);

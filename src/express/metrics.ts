@@ -142,11 +142,9 @@ function middlewareWithOptions(
   return function recordRequestMetricsWithOptions(req, res, next) {
     try {
       if (mount.app === undefined) mount.app = (req as { app?: unknown }).app;
-      if (
-        excludedMethods?.has(req.method ?? "") !== true &&
-        trackResponse(req, res, recorder, endpointOf)
-      ) {
-        begin?.(req, res, undefined);
+      if (excludedMethods?.has(req.method ?? "") !== true) {
+        const state = trackResponse(req, res, recorder, endpointOf);
+        if (state !== undefined) begin?.(req, res, undefined, state);
       }
     } catch {
       // Metrics never break the request path.

@@ -5,8 +5,9 @@
  */
 import type { ExpressLike } from "../kernel/frameworks.js";
 import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
-const TRACED = Symbol.for("@crisislen/observability:traced-app");
+const TRACED = sharedSymbol("traced-app");
 const PRELOAD_HINT = `start the process with \`node --import ${PACKAGE_NAME}/register app.js\` (ESM) or \`node --require ${PACKAGE_NAME}/register app.js\` (CommonJS)`;
 
 interface Layer {

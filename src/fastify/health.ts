@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { markUntracked } from "../kernel/untracked.js";
+import { markUntracked } from "../kernel/request-state.js";
 import { FASTIFY_REGISTER_OPTION_KEYS } from "../kernel/frameworks.js";
 import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
 import { compileHealth } from "../health/options.js";

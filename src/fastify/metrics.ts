@@ -2,7 +2,6 @@
  * The Fastify plugin: records the HTTP metrics for every route of the instance it is
  * registered on (and its children) and serves the exposition route. Fastify 4 and 5.
  */
-import type { ServerResponse } from "node:http";
 import type {
   FastifyInstance,
   FastifyPluginCallback,
@@ -21,11 +20,12 @@ import type { HttpTracking } from "../http/setup.js";
 import { createHttpTracking } from "../http/setup.js";
 import { trackResponse } from "../http/track-response.js";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
-import { markUntracked } from "../kernel/untracked.js";
+import { markUntracked, peekRequestState } from "../kernel/request-state.js";
 import { FASTIFY_REGISTER_OPTION_KEYS } from "../kernel/frameworks.js";
 import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
 import { keysOf, optionsOf, pathOption } from "../kernel/validate.js";
 import { registryOption, type AnyRegistry } from "../metrics/registry.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -65,7 +65,7 @@ export interface FastifyMetricsOptions extends HttpMetricsOptions<FastifyRequest
   durationBuckets?: readonly number[];
 }
 
-const REGISTERED = Symbol.for("@crisislen/observability:fastify-metrics");
+const REGISTERED = sharedSymbol("fastify-metrics");
 
 /** The options a registration checks for: its own, the shared ones, and Fastify's `register` ones. */
 const PLUGIN_OPTION_KEYS = [
@@ -206,16 +206,12 @@ function plainHook(recorder: HttpRecorder): onRequestHookHandler {
   };
 }
 
-const FASTIFY_REPLY = Symbol("crisislen.fastifyReply");
-
-type ReplyCarrier = ServerResponse & { [FASTIFY_REPLY]?: FastifyReply };
-
-/** Adapts a label function of Fastify's `(request, reply)` to the raw response it is given. */
+/** Adapts a label function of Fastify's `(request, reply)` to the raw request it is given. */
 function fromFastifyReply(
   compute: (request: FastifyRequest, reply: FastifyReply) => string,
 ): RawLabelFunction {
-  return (_req, res) => {
-    const reply = (res as ReplyCarrier)[FASTIFY_REPLY] as FastifyReply;
+  return (req) => {
+    const reply = peekRequestState(req)?.fastifyReply as FastifyReply;
     return compute(reply.request, reply);
   };
 }
@@ -229,12 +225,13 @@ function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestH
       const raw = request.raw;
       if (config?.metrics !== false && excludedMethods?.has(raw.method ?? "") !== true) {
         const endpoint = config?.url ?? UNMATCHED_ENDPOINT;
-        if (
-          isExcludedEndpoint?.(endpoint) !== true &&
-          trackResponse(raw, reply.raw, recorder, endpoint)
-        ) {
-          if (keepReply) (reply.raw as ReplyCarrier)[FASTIFY_REPLY] = reply;
-          begin?.(raw, reply.raw, endpoint);
+        const state =
+          isExcludedEndpoint?.(endpoint) === true
+            ? undefined
+            : trackResponse(raw, reply.raw, recorder, endpoint);
+        if (state !== undefined) {
+          if (keepReply) state.fastifyReply = reply;
+          begin?.(raw, reply.raw, endpoint, state);
         }
       }
     } catch {

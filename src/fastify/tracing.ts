@@ -11,11 +11,12 @@ import type { FastifyLike } from "../kernel/frameworks.js";
 import { warnOnce } from "../kernel/logger.js";
 import { packageRequire } from "../tracing/load.js";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
-import { setServerSpan } from "../kernel/server-spans.js";
+import { setServerSpan } from "../kernel/request-state.js";
 import { tracingState } from "../tracing/state.js";
 import type * as FastifyOtelModule from "@fastify/otel";
+import { sharedSymbol } from "../kernel/global-state.js";
 
-const TRACED = Symbol.for("@crisislen/observability:traced-app");
+const TRACED = sharedSymbol("traced-app");
 
 interface FastifyRequestLike {
   method: string;

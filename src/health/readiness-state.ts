@@ -8,6 +8,7 @@
  */
 import type { Server } from "node:net";
 import { invalid } from "../kernel/validate.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
 /** Whether a server (or an app) has begun its graceful shutdown. */
 export interface ReadinessState {
@@ -17,8 +18,8 @@ export interface ReadinessState {
   beginShutdown(): void;
 }
 
-// Symbol.for, so two loaded copies of the package (ESM and CJS builds) see the same mark.
-const ATTACHED = Symbol.for("@crisislen/observability:readiness");
+// A shared symbol, so two loaded copies of the package (ESM and CJS builds) see the same mark.
+const ATTACHED = sharedSymbol("readiness");
 
 type WithState = Server & { [ATTACHED]?: ReadinessState };
 

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CounterSeries } from "../metrics/counter.js";
-import type { CrisisLensMetrics } from "../metrics/crisislen-metrics.js";
+import type { OwnMetrics } from "../metrics/crisislen-metrics.js";
 import type { HistogramSeries } from "../metrics/histogram.js";
 import type { ExtraLabels } from "./extra-labels.js";
 import { methodIndex, methodLabel, statusLabel } from "./labels.js";
@@ -46,7 +46,7 @@ class RouteSeries {
   readonly #labels: readonly string[];
 
   constructor(
-    private readonly metrics: CrisisLensMetrics,
+    private readonly metrics: OwnMetrics,
     base: readonly string[],
     private readonly statusOf: StatusLabeler,
     extra: readonly string[],
@@ -79,7 +79,7 @@ export class RequestRecorder implements HttpRecorder {
   readonly #routes: RouteTable<RouteSeries>;
 
   constructor(
-    readonly metrics: CrisisLensMetrics,
+    readonly metrics: OwnMetrics,
     statusOf: StatusLabeler = statusLabel,
   ) {
     this.#routes = new RouteTable(
@@ -108,7 +108,7 @@ export class LabelledRequestRecorder implements HttpRecorder {
   readonly #routes = new RouteTable<Map<string, RouteSeries>>(() => new Map());
 
   constructor(
-    readonly metrics: CrisisLensMetrics,
+    readonly metrics: OwnMetrics,
     private readonly extra: ExtraLabels,
     private readonly statusOf: StatusLabeler = statusLabel,
   ) {}

@@ -2,16 +2,17 @@
  * Measures one response from the moment tracking starts until the socket-level response
  * closes: a finished response records its status and its whole duration (streamed bodies
  * included); a response that closed before finishing means the client went away, and records
- * 499 with the time until the abort. Exactly one record per request, whatever happens.
+ * 499 with the time until the abort. Exactly one record per request, whatever happens — also
+ * when two copies of the package (the ESM and the CJS build) each add their middleware.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
+import { warnOnce } from "../kernel/logger.js";
+import { requestState, type RequestState } from "../kernel/request-state.js";
+import { requestExemplar } from "./exemplar.js";
+import { leaveInFlight } from "./in-flight-gauge.js";
 import { CLIENT_CLOSED_STATUS } from "./labels.js";
 import type { HttpRecorder } from "./request-recorder.js";
-import { requestExemplar } from "./exemplar.js";
-import { isUntracked } from "../kernel/untracked.js";
-import { warnOnce } from "../kernel/logger.js";
 
 /** Gives the endpoint label once the response is done (Express knows its route only then). */
 export type EndpointResolver = (req: IncomingMessage, res: ServerResponse) => string | undefined;
@@ -19,29 +20,25 @@ export type EndpointResolver = (req: IncomingMessage, res: ServerResponse) => st
 const CLIENT_CLOSED = Number(CLIENT_CLOSED_STATUS);
 
 /**
- * Responses already tracked, so a second middleware or plugin instance adds nothing. A WeakSet
- * rather than a property on `res`: Express re-parents `res` onto its own prototype, after which
- * adding any property to it costs ~1.7 µs (measured), more than all the rest of the recording.
- */
-const tracked = new WeakSet<ServerResponse>();
-
-/**
- * Starts measuring `res`; the result is recorded by `recorder` when `res` closes. Returns
- * `false` when `res` is already tracked (a second middleware), so the caller adds nothing.
+ * Starts measuring `res`; the result is recorded by `recorder` when `res` closes. Returns the
+ * request's record, or `undefined` when the request is already tracked (a second middleware or
+ * plugin, from this copy of the package or another), so the caller adds nothing.
  */
 export function trackResponse(
   req: IncomingMessage,
   res: ServerResponse,
   recorder: HttpRecorder,
   endpoint: string | EndpointResolver,
-): boolean {
-  if (tracked.has(res)) return false;
-  tracked.add(res);
+): RequestState | undefined {
+  const state = requestState(req);
+  if (state.tracked) return undefined;
+  state.tracked = true;
   const start = performance.now();
   res.on("close", function recordOnClose(this: ServerResponse) {
-    record(req, this, recorder, endpoint, start);
+    leaveInFlight(state);
+    record(req, this, recorder, endpoint, start, state);
   });
-  return true;
+  return state;
 }
 
 function record(
@@ -50,9 +47,10 @@ function record(
   recorder: HttpRecorder,
   endpointOrResolver: string | EndpointResolver,
   start: number,
+  state: RequestState,
 ): void {
   try {
-    if (isUntracked(req)) return;
+    if (state.untracked) return;
     const endpoint =
       typeof endpointOrResolver === "string" ? endpointOrResolver : endpointOrResolver(req, res);
     if (endpoint === undefined) return;
@@ -65,7 +63,7 @@ function record(
       endpoint,
       status,
       (performance.now() - start) / 1000,
-      requestExemplar(req),
+      requestExemplar(state),
       req,
       res,
     );
@@ -74,5 +72,3 @@ function record(
     warnOnce("record-response", "recording a request failed; it is not counted", error);
   }
 }
-
-export { UNMATCHED_ENDPOINT };

@@ -167,17 +167,6 @@ export function numberOption(option: string, value: unknown, min: number, max: n
   return value;
 }
 
-/** One of `choices`. */
-export function choiceOption<T extends string>(
-  option: string,
-  value: unknown,
-  choices: readonly T[],
-): T {
-  if (!(choices as readonly unknown[]).includes(value))
-    throw invalid(option, `one of ${choices.join(", ")}`, value);
-  return value as T;
-}
-
 /** A URL path: starts with `/`, no query, fragment or whitespace (matched against `req.url`). */
 export function pathOption(option: string, value: unknown): string {
   if (typeof value !== "string" || !value.startsWith("/") || /[?#\s]/.test(value)) {

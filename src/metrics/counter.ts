@@ -5,7 +5,8 @@
  */
 import { requireNonNegative } from "./errors.js";
 import type { MetricSnapshot, SampleValue } from "./metric-object.js";
-import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
+import type { Counter as PublicCounter, LabelArgument } from "./metric-types.js";
+import type { LabelValues, SeriesBase } from "./series-store.js";
 import { isLabelObject, type SeriesStore } from "./series-store.js";
 import { LabelledMetric } from "./labelled-metric.js";
 
@@ -36,7 +37,10 @@ export interface CounterConfig<L extends string> {
 }
 
 /** A monotonically increasing count. */
-export class Counter<L extends string = string> extends LabelledMetric<CounterSeries, L> {
+export class Counter<L extends string = string>
+  extends LabelledMetric<CounterSeries, L>
+  implements PublicCounter<L>
+{
   readonly type = "counter" as const;
 
   constructor(config: CounterConfig<L>) {

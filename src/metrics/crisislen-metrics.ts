@@ -21,6 +21,11 @@ import { bucketsOption, invalid, keysOf, optionsOf } from "../kernel/validate.js
 import { requireInRange, requireNonNegative } from "./errors.js";
 import { Gauge } from "./gauge.js";
 import { Histogram } from "./histogram.js";
+import type {
+  Counter as PublicCounter,
+  Gauge as PublicGauge,
+  Histogram as PublicHistogram,
+} from "./metric-types.js";
 import { OWN_METRIC } from "./metric-object.js";
 import { checkExtraLabelNames } from "./label-names.js";
 import { defaultRegistry, getOrRegister, registryOption } from "./registry.js";
@@ -29,15 +34,15 @@ import type { AnyRegistry } from "./registry.js";
 /** The five metrics, plus helpers that record CrisisLens domain events correctly. */
 export interface CrisisLensMetrics {
   /** `http_requests_total{method, endpoint, status}` (plus the extra labels, when configured). */
-  readonly httpRequests: Counter<HttpRequestLabel>;
+  readonly httpRequests: PublicCounter<HttpRequestLabel>;
   /** `http_request_duration_seconds{method, endpoint}` (plus the extra labels, when configured). */
-  readonly httpRequestDuration: Histogram<HttpDurationLabel>;
+  readonly httpRequestDuration: PublicHistogram<HttpDurationLabel>;
   /** `crisislen_items_processed_total`. */
-  readonly itemsProcessed: Counter<never>;
+  readonly itemsProcessed: PublicCounter<never>;
   /** `crisislen_workflows_active`. */
-  readonly workflowsActive: Gauge;
+  readonly workflowsActive: PublicGauge;
   /** `crisislen_risk_score`, buckets 0.1 … 1; values outside 0–1 are rejected. */
-  readonly riskScore: Histogram<never>;
+  readonly riskScore: PublicHistogram<never>;
   /**
    * Counts processed items. Throws a `RangeError` naming the metric for a negative or
    * non-finite count (and a `TypeError` for a non-number), recording nothing.
@@ -51,6 +56,15 @@ export interface CrisisLensMetrics {
   trackWorkflow<T>(work: () => T): T;
   /** Records a risk score in 0–1; throws naming the metric and the value otherwise. */
   recordRiskScore(score: number): void;
+}
+
+/** The set as built: the metric objects typed as the classes they are, for the recorders. */
+export interface OwnMetrics extends CrisisLensMetrics {
+  readonly httpRequests: Counter<HttpRequestLabel>;
+  readonly httpRequestDuration: Histogram<HttpDurationLabel>;
+  readonly itemsProcessed: Counter<never>;
+  readonly workflowsActive: Gauge;
+  readonly riskScore: Histogram<never>;
 }
 
 /** Options of {@link getMetrics}. */
@@ -72,7 +86,7 @@ function build(
   registry: AnyRegistry,
   durationBuckets: readonly number[],
   extraLabelNames: readonly string[],
-): CrisisLensMetrics {
+): OwnMetrics {
   const requestLabels = [...HTTP_REQUEST_LABELS, ...extraLabelNames] as HttpRequestLabel[];
   const durationLabels = [...HTTP_DURATION_LABELS, ...extraLabelNames] as HttpDurationLabel[];
   const httpRequests = getOrRegister(
@@ -157,8 +171,7 @@ function build(
   };
 }
 
-const cache = () =>
-  sharedSlot("metricsByRegistry", () => new WeakMap<AnyRegistry, CrisisLensMetrics>());
+const cache = () => sharedSlot("metricsByRegistry", () => new WeakMap<AnyRegistry, OwnMetrics>());
 
 const METRICS_OPTION_KEYS = keysOf<MetricsOptions>({
   registry: true,
@@ -173,9 +186,9 @@ const METRICS_OPTION_KEYS = keysOf<MetricsOptions>({
  * buckets or extra label names differ from those the registry's metrics already have.
  */
 export function getMetrics(options?: MetricsOptions): CrisisLensMetrics {
-  if (options === undefined) return metricsIn(defaultRegistry(), undefined, undefined);
+  if (options === undefined) return ownMetrics(defaultRegistry(), undefined, undefined);
   const given = optionsOf("getMetrics", options, METRICS_OPTION_KEYS) as MetricsOptions;
-  return metricsIn(
+  return ownMetrics(
     registryOption("registry", given.registry) ?? defaultRegistry(),
     given.durationBuckets === undefined
       ? undefined
@@ -186,11 +199,15 @@ export function getMetrics(options?: MetricsOptions): CrisisLensMetrics {
   );
 }
 
-function metricsIn(
+/**
+ * {@link getMetrics} with checked arguments (the integrations validate their options first):
+ * `undefined` buckets or names mean those the registry's metrics already have.
+ */
+export function ownMetrics(
   registry: AnyRegistry,
   durationBuckets: readonly number[] | undefined,
   extraLabels: readonly string[] | undefined,
-): CrisisLensMetrics {
+): OwnMetrics {
   const buckets = durationBuckets ?? registeredDurationBuckets(registry);
   const extraLabelNames = extraLabels ?? registeredExtraLabels(registry);
   const cached = cache().get(registry);

@@ -5,7 +5,8 @@
  */
 import { requireFiniteNumber } from "./errors.js";
 import type { ExemplarValue, MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
-import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
+import type { Histogram as PublicHistogram, LabelArgument } from "./metric-types.js";
+import type { LabelValues, SeriesBase } from "./series-store.js";
 import { isLabelObject, type SeriesStore } from "./series-store.js";
 import { LabelledMetric } from "./labelled-metric.js";
 
@@ -56,7 +57,10 @@ export interface HistogramConfig<L extends string> {
 }
 
 /** A distribution of observed values in fixed buckets. */
-export class Histogram<L extends string = string> extends LabelledMetric<HistogramSeries, L> {
+export class Histogram<L extends string = string>
+  extends LabelledMetric<HistogramSeries, L>
+  implements PublicHistogram<L>
+{
   readonly type = "histogram" as const;
   readonly buckets: readonly number[];
   readonly #validate: ((metric: string, value: number) => void) | undefined;

@@ -9,14 +9,6 @@ import { labelError } from "./errors.js";
 /** Label values by label name, as prom-client takes them. */
 export type LabelValues = Record<string, string | number>;
 
-/**
- * The label object a metric with label names `L` takes; `never` for a metric without labels, so
- * `inc("1")` on such a metric does not compile (`Partial<Record<never, …>>` would be `{}`).
- */
-export type LabelArgument<L extends string> = [L] extends [never]
-  ? never
-  : Partial<Record<L, string | number>>;
-
 /** Whether an argument is a label object (`{ route: "/x" }`), not a value, an array or null. */
 export function isLabelObject(value: unknown): value is LabelValues {
   return typeof value === "object" && value !== null && !Array.isArray(value);

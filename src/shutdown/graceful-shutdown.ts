@@ -15,6 +15,7 @@ import type { ReadinessState } from "../health/readiness-state.js";
 import { InFlightRequests } from "./open-requests.js";
 import { resolveShutdownOptions } from "./options.js";
 import type { GracefulShutdownOptions } from "./options.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
 /** What `enableGracefulShutdown` accepts: a `node:http`/`https` server (Express: the value of `app.listen()`) or a Fastify app. */
 export type ShutdownTarget = Server | FastifyLike;
@@ -40,7 +41,7 @@ export interface GracefulShutdown {
 
 type Phase = "running" | "draining" | "closing" | "hooks" | "done";
 
-const REGISTERED = Symbol.for("@crisislen/observability:graceful-shutdown");
+const REGISTERED = sharedSymbol("graceful-shutdown");
 let instances = 0;
 
 /**

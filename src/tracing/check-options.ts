@@ -30,7 +30,7 @@ export const SAMPLERS: readonly TraceSamplerName[] = [
 ];
 
 /** The keys of {@link InstrumentAppOptions}. */
-export const INSTRUMENT_APP_OPTION_KEYS = keysOf<InstrumentAppOptions>({
+const INSTRUMENT_APP_OPTION_KEYS = keysOf<InstrumentAppOptions>({
   serviceName: true,
   serviceVersion: true,
   resourceAttributes: true,

@@ -16,9 +16,9 @@ import type {
   TraceSamplerName,
 } from "./options.js";
 
-export const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
-export const DEFAULT_IGNORE_PATHS = ["/metrics", "/health/live", "/health/ready"] as const;
-export const DEFAULT_REDACTED_PARAMS = [
+const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
+const DEFAULT_IGNORE_PATHS = ["/metrics", "/health/live", "/health/ready"] as const;
+const DEFAULT_REDACTED_PARAMS = [
   "token",
   "password",
   "passwd",

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
-import { activeTraceIds } from "../../src/tracing/active-span.js";
+import { serverSpanOf } from "../../src/kernel/request-state.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
 import { baseUrl, captureWarnings, memoryExporter, tree } from "../tracing/helpers.js";
 
@@ -176,11 +176,11 @@ describe("instrumentApp(fastify)", () => {
     }
   });
 
-  it("exposes the server span to activeTraceIds(request.raw) in onResponse", async () => {
+  it("records the server span for request.raw, readable in onResponse (the exemplar seam)", async () => {
     const { app, exporter, handle } = await start();
     const ids: unknown[] = [];
     app.addHook("onResponse", async (request) => {
-      ids.push(activeTraceIds(request.raw));
+      ids.push(idsOf(request.raw));
     });
     app.get("/ids", async () => "x");
     await app.inject({ url: "/ids" });
@@ -233,3 +233,9 @@ describe("instrumentApp(fastify)", () => {
     );
   });
 });
+
+/** The ids of the server span tracing recorded for `req`, as an exemplar carries them. */
+function idsOf(req: Parameters<typeof serverSpanOf>[0]) {
+  const context = serverSpanOf(req)?.spanContext();
+  return context && { trace_id: context.traceId, span_id: context.spanId };
+}

@@ -7,7 +7,7 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from "../support/otlp-receiver.js";
-import { buildTracingDist, ROOT } from "./build-dist.js";
+import { buildTracingDist, ROOT } from "../support/build-dist.js";
 
 let dist: string;
 let receiver: OtlpReceiver | undefined;
