@@ -11,7 +11,8 @@ import { AggregatorRegistry } from "prom-client";
 import { sharedSlot } from "../kernel/global-state.js";
 import { checkTokenOption, createExposition, serveExposition } from "./handler.js";
 import { PACKAGE_NAME } from "../kernel/logger.js";
-import { invalid, optionsOf } from "../kernel/validate.js";
+import { optionsOf } from "../kernel/option-keys.js";
+import { invalid } from "../kernel/validate.js";
 import { defaultRegistry, registryOption } from "../metrics/registry.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 

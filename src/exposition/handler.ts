@@ -7,7 +7,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorOnce } from "../kernel/logger.js";
-import { keysOf, millisecondsOption, optionsOf, stringOption } from "../kernel/validate.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { millisecondsOption, stringOption } from "../kernel/validate.js";
 import { defaultRegistry, registryOption } from "../metrics/registry.js";
 import {
   OPENMETRICS_CONTENT_TYPE,

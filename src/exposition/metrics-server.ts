@@ -7,7 +7,8 @@ import { createServer } from "node:http";
 import type { Server } from "node:http";
 import { HANDLER_OPTION_KEYS, metricsHandler, type MetricsHandlerOptions } from "./handler.js";
 import { markUntracked } from "../kernel/request-state.js";
-import { integerOption, optionsOf, pathOption, stringOption } from "../kernel/validate.js";
+import { optionsOf } from "../kernel/option-keys.js";
+import { integerOption, pathOption, stringOption } from "../kernel/validate.js";
 import { envInteger, envString } from "../kernel/env.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 

@@ -11,7 +11,8 @@ import { createHttpTracking } from "../http/setup.js";
 import type { EndpointResolver } from "../http/track-response.js";
 import { trackResponse } from "../http/track-response.js";
 import { warnOnce } from "../kernel/logger.js";
-import { functionOption, keysOf, optionsOf } from "../kernel/validate.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { functionOption } from "../kernel/validate.js";
 import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import { registryOption, type AnyRegistry } from "../metrics/registry.js";
 

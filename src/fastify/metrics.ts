@@ -19,11 +19,13 @@ import type { HttpRecorder } from "../http/request-recorder.js";
 import type { HttpTracking } from "../http/setup.js";
 import { createHttpTracking } from "../http/setup.js";
 import { trackResponse } from "../http/track-response.js";
+import { warnIfDifferent } from "./second-registration.js";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
 import { markUntracked, peekRequestState } from "../kernel/request-state.js";
 import { FASTIFY_REGISTER_OPTION_KEYS } from "../kernel/frameworks.js";
-import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
-import { keysOf, optionsOf, pathOption } from "../kernel/validate.js";
+import { PACKAGE_NAME } from "../kernel/logger.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { pathOption } from "../kernel/validate.js";
 import { registryOption, type AnyRegistry } from "../metrics/registry.js";
 import { sharedSymbol } from "../kernel/global-state.js";
 
@@ -111,7 +113,7 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
   if (first !== undefined) {
     // Registered again on the same instance (or an ancestor): one set of hooks is enough, and
     // hooks already installed cannot take other labels or routes.
-    warnIfDifferent(first, given);
+    warnIfDifferent(first, given, PLUGIN_OPTION_KEYS);
     return;
   }
   marked[REGISTERED] = given;
@@ -159,36 +161,6 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
       },
     });
   }
-}
-
-/** Warns, naming them, about options of a second registration that cannot take effect. */
-function warnIfDifferent(first: FastifyMetricsOptions, again: FastifyMetricsOptions): void {
-  const differing = PLUGIN_OPTION_KEYS.filter(
-    (key) =>
-      !sameOption((first as Record<string, unknown>)[key], (again as Record<string, unknown>)[key]),
-  );
-  if (differing.length === 0) return;
-  warnOnce(
-    `fastify:registered-again:${differing.join(",")}`,
-    `metricsPlugin is already registered on this Fastify instance or a parent of it; these ` +
-      `options of the second registration are ignored: ${differing.join(", ")}. Register the ` +
-      `plugin once, with all its options, on the root instance.`,
-  );
-}
-
-/** Whether two option values configure the same thing (functions compare as alike). */
-function sameOption(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === "function" && typeof b === "function") return true;
-  if (a instanceof RegExp && b instanceof RegExp) return String(a) === String(b);
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((item, index) => sameOption(item, b[index]));
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) return false;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((key) =>
-    sameOption((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
-  );
 }
 
 /** The hook with default options: no work beyond timing and recording. */

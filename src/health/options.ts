@@ -2,14 +2,8 @@
  * Options of the health routes, validated and compiled once, shared by the Fastify plugin and
  * the `node:http`/Express handler. The adapters only match a path and write the answer.
  */
-import {
-  booleanOption,
-  invalid,
-  keysOf,
-  objectOption,
-  optionsOf,
-  pathOption,
-} from "../kernel/validate.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { booleanOption, invalid, objectOption, pathOption } from "../kernel/validate.js";
 import { CheckRunner, runChecks, validateTimeout } from "./checks.js";
 import type { ReadinessCheck, ReadinessCheckDefinition, ReadinessReport } from "./checks.js";
 import { readinessOption, type ReadinessState } from "./readiness-state.js";

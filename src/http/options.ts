@@ -3,14 +3,13 @@
  * a bad option throws a `TypeError`/`RangeError` naming it and the value, and the per-request
  * code only ever sees the resolved form.
  */
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
 import {
   booleanOption,
   bucketsOption,
   integerOption,
   invalid,
-  keysOf,
   objectOption,
-  optionsOf,
 } from "../kernel/validate.js";
 import { DEFAULT_SIZE_BUCKETS, DEFAULT_SUMMARY_PERCENTILES } from "../metrics/catalogue.js";
 import { checkExtraLabelName } from "../metrics/label-names.js";

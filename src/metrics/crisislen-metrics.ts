@@ -17,7 +17,8 @@ import {
 } from "./catalogue.js";
 import type { HttpDurationLabel, HttpRequestLabel } from "./catalogue.js";
 import { Counter } from "./counter.js";
-import { bucketsOption, invalid, keysOf, optionsOf } from "../kernel/validate.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { bucketsOption, invalid } from "../kernel/validate.js";
 import { requireInRange, requireNonNegative } from "./errors.js";
 import { Gauge } from "./gauge.js";
 import { Histogram } from "./histogram.js";

@@ -4,14 +4,8 @@
  */
 import { readinessOption, type ReadinessState } from "../health/readiness-state.js";
 import { orFallback, readEnvInteger, warnInvalidEnv, type EnvReading } from "../kernel/env.js";
-import {
-  MAX_TIMER_MS,
-  functionOption,
-  invalid,
-  keysOf,
-  millisecondsOption,
-  optionsOf,
-} from "../kernel/validate.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { MAX_TIMER_MS, functionOption, invalid, millisecondsOption } from "../kernel/validate.js";
 
 /** Options of `enableGracefulShutdown`. */
 export interface GracefulShutdownOptions {

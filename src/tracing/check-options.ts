@@ -2,14 +2,13 @@
  * The options of `instrumentApp` checked at once, each naming itself when invalid, and unknown
  * keys rejected — before any of them is combined with the environment.
  */
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
 import {
   booleanOption,
   invalid,
-  keysOf,
   millisecondsOption,
   numberOption,
   objectOption,
-  optionsOf,
   stringOption,
 } from "../kernel/validate.js";
 import type {

@@ -19,7 +19,8 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
-import { invalid, optionsOf } from "../kernel/validate.js";
+import { optionsOf } from "../kernel/option-keys.js";
+import { invalid } from "../kernel/validate.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFunction = (this: any, ...args: any[]) => any;
