@@ -197,6 +197,14 @@ export function traceFunction(name: string, input?: TraceFunctionOptions): Trace
   if (typeof name !== "string" || name === "") {
     throw invalid("traceFunction span name", "a non-empty string", name);
   }
+  if (typeof input === "function") {
+    // `traceFunction("x", async () => …)`: the function belongs in the second call.
+    throw new TypeError(
+      `${PACKAGE_NAME}: traceFunction("${name}") options (its second argument) must be an ` +
+        `object { attributes?, kind? }, got a function; to trace a function, wrap it: ` +
+        `traceFunction("${name}")(fn)`,
+    );
+  }
   const options = optionsOf(`traceFunction("${name}")`, input, [
     "attributes",
     "kind",

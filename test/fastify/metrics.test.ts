@@ -196,6 +196,30 @@ describe.each(versions)("metricsPlugin on %s", (_name, Fastify) => {
     expect((await app.inject({ url: "/metrics" })).statusCode).toBe(200);
   });
 
+  it("warns when the same instance registers it again with another path and buckets (issue #15, bug 8)", async () => {
+    const registry = new Registry();
+    const app = Fastify();
+    apps.push(app);
+    const lines: string[] = [];
+    const previous = setLogger({ warn: (m) => lines.push(m), error: (m) => lines.push(m) });
+    try {
+      resetLogRateLimit();
+      await app.register(metricsPlugin, { registry });
+      await app.register(metricsPlugin, {
+        registry,
+        metricsPath: "/other-metrics",
+        durationBuckets: [0.1, 1],
+      });
+      await app.ready();
+    } finally {
+      setLogger(previous);
+    }
+    expect(lines).toEqual([
+      "@crisislen/observability: metricsPlugin is already registered on this Fastify instance or a parent of it; these options of the second registration are ignored: metricsPath, durationBuckets. Register the plugin once, with all its options, on the root instance.",
+    ]);
+    expect((await app.inject({ url: "/other-metrics" })).statusCode).toBe(404);
+  });
+
   describe("on a real listening server", () => {
     async function listening() {
       const built = await build();

@@ -4,6 +4,7 @@
  * interface, a type alias or a `type` export) exists at runtime in the ESM and the CJS build, and
  * every runtime export is declared. publint and attw do not check this. (Issue #16, item 2.)
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
@@ -13,8 +14,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const DIST = resolve(import.meta.dirname, "../../dist");
 
-/** The names a declaration file exports as values, resolved by the TypeScript checker. */
+const declaredCache = new Map<string, string[]>();
+
+/** The names a declaration file exports as values (a program per file is built once). */
 function declaredValueExports(file: string): string[] {
+  const cached = declaredCache.get(file) ?? checkedValueExports(file);
+  declaredCache.set(file, cached);
+  return cached;
+}
+
+/** The names a declaration file exports as values, resolved by the TypeScript checker. */
+function checkedValueExports(file: string): string[] {
   const program = ts.createProgram([file], {
     noEmit: true,
     skipLibCheck: true,
@@ -48,7 +58,16 @@ const runtimeExports = (module: object) =>
     .sort();
 
 beforeAll(() => {
-  for (const file of ["index.js", "index.cjs", "index.d.ts", "index.d.cts"]) {
+  for (const file of [
+    "index.js",
+    "index.cjs",
+    "index.d.ts",
+    "index.d.cts",
+    "register.js",
+    "register.cjs",
+    "register.d.ts",
+    "register.d.cts",
+  ]) {
     if (!existsSync(join(DIST, file))) {
       throw new Error(`dist/${file} is missing: run \`npm run build\` first (npm test does).`);
     }
@@ -72,5 +91,34 @@ describe.each([
       expect(declared).not.toContain(name);
     }
     expect(declared).toContain("metricsPlugin");
+  });
+});
+
+/**
+ * The names the preload entry exports at runtime, read in a child process: loading it starts
+ * tracing and installs module hooks, which must not happen inside the test runner.
+ */
+function registerExports(how: "import" | "require"): string[] {
+  const file = join(DIST, how === "import" ? "register.js" : "register.cjs");
+  const script =
+    how === "import"
+      ? `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(JSON.stringify(Object.keys(m)));`
+      : `const m = require(${JSON.stringify(file)}); console.log(JSON.stringify(Object.keys(m)));`;
+  const output = execFileSync(
+    process.execPath,
+    how === "import" ? ["--input-type=module", "-e", script] : ["-e", script],
+    { env: { ...process.env, OTEL_SDK_DISABLED: "true" }, encoding: "utf8", timeout: 20_000 },
+  );
+  return (JSON.parse(output.trim().split("\n").at(-1)!) as string[])
+    .filter((name) => name !== "default" && name !== "__esModule")
+    .sort();
+}
+
+describe.each([
+  ["register.d.ts", "import" as const],
+  ["register.d.cts", "require" as const],
+])("dist/%s against the preload loaded with %s", (declarations, how) => {
+  it("declares as values exactly the names the preload exports", () => {
+    expect(declaredValueExports(join(DIST, declarations))).toEqual(registerExports(how));
   });
 });
