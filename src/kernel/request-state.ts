@@ -79,8 +79,3 @@ export function isUntracked(req: IncomingMessage): boolean {
 export function setServerSpan(req: IncomingMessage, span: ServerSpanLike): void {
   requestState(req).serverSpan = span;
 }
-
-/** The server span of `req`, if tracing recorded one. */
-export function serverSpanOf(req: IncomingMessage): ServerSpanLike | undefined {
-  return peekRequestState(req)?.serverSpan;
-}

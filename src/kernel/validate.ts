@@ -6,7 +6,7 @@
 import { PACKAGE_NAME } from "./logger.js";
 
 /** A short, safe description of a value for messages (never calls user code). */
-export function show(value: unknown): string {
+function show(value: unknown): string {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;

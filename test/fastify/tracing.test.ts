@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
-import { serverSpanOf } from "../../src/kernel/request-state.js";
+import { peekRequestState } from "../../src/kernel/request-state.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
 import { baseUrl, captureWarnings, memoryExporter, tree } from "../tracing/helpers.js";
 
@@ -235,7 +235,7 @@ describe("instrumentApp(fastify)", () => {
 });
 
 /** The ids of the server span tracing recorded for `req`, as an exemplar carries them. */
-function idsOf(req: Parameters<typeof serverSpanOf>[0]) {
-  const context = serverSpanOf(req)?.spanContext();
+function idsOf(req: Parameters<typeof peekRequestState>[0]) {
+  const context = peekRequestState(req)?.serverSpan?.spanContext();
   return context && { trace_id: context.traceId, span_id: context.spanId };
 }
