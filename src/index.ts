@@ -49,6 +49,8 @@ export type {
 } from "./exposition/cluster.js";
 export { metricsHandler } from "./exposition/handler.js";
 export type { MetricsHandlerOptions } from "./exposition/handler.js";
+export { metricsListener } from "./http/node-listener.js";
+export type { NodeHttpMetricsOptions, RequestListener } from "./http/node-listener.js";
 
 // Logging
 export { setLogger } from "./kernel/logger.js";
@@ -69,6 +71,8 @@ export type {
   TraceDecorator,
   AnyFunction,
 } from "./tracing/trace-function.js";
+export { traceLogFields } from "./tracing/log-correlation.js";
+export type { TraceLogFields } from "./tracing/log-correlation.js";
 
 // Kubernetes runtime: health, graceful shutdown, the separate metrics listener
 export { healthPlugin } from "./fastify/health.js";

@@ -7,8 +7,10 @@
 # Environment (all optional):
 #   NAMESPACE             app namespace (default: crisislen, or crisislen-staging for staging); every
 #                         app object, the databases and the monitoring objects go there
-#   SECRETS_FILE          KEY=VALUE file with the app's secrets, kept outside git
+#   SECRETS_FILE          KEY=VALUE file with the app's own secrets, kept outside git
 #                         (default: deploy/k8s/overlays/<env>/secrets.env; template: overlays/secrets.env.example)
+#   DB_PASSWORDS_FILE     KEY=VALUE file with the database passwords only, kept outside git (default:
+#                         deploy/k8s/overlays/<env>/db-passwords.env; template: overlays/db-passwords.env.example)
 #   ALERTMANAGER_SECRETS_FILE  the Alertmanager receivers' credentials (default:
 #                         deploy/monitoring/alertmanager-receivers.env; template: alertmanager-receivers.env.example)
 #   KUBE_CONTEXT          kubectl/helm context to use (default: the current one)
@@ -16,6 +18,15 @@
 #                         OTLP endpoint and its NetworkPolicy follow it
 #   SKIP_MONITORING_STACK=1  keep an existing Prometheus Operator/Grafana/Jaeger; still applies our
 #                         ServiceMonitor, alerts and dashboard
+# Scale-out tiers (deploy/README.md, "Scaling out"), each off unless set:
+#   OTEL_COLLECTOR_TIER=1 install the OpenTelemetry Collector agent (DaemonSet) and gateway (tail
+#                         sampling) next to Jaeger, and send every trace of the app to the agent on
+#                         its node; the gateway decides what Jaeger keeps
+#   JAEGER_STORAGE        badger (default: one pod, a volume) or elasticsearch (two pods on
+#                         Elasticsearch/OpenSearch; needs the Secret jaeger-elasticsearch in
+#                         MONITORING_NAMESPACE, see monitoring/jaeger-elasticsearch-values.yaml)
+#   METRICS_HA=1          two Prometheus replicas remote-writing, with exemplars, to a long-term store;
+#                         needs CLUSTER_NAME (the `cluster` label) and REMOTE_WRITE_URL
 #   ROLLOUT_TIMEOUT       default 300s; HELM_TIMEOUT default 10m
 #   *_CHART_VERSION       pinned chart versions, see below (the ones test/deploy renders)
 set -euo pipefail
@@ -27,12 +38,20 @@ readonly POSTGRESQL_CHART_VERSION="${POSTGRESQL_CHART_VERSION:-17.1.0}"
 readonly REDIS_CHART_VERSION="${REDIS_CHART_VERSION:-23.1.1}"
 readonly KPS_CHART_VERSION="${KPS_CHART_VERSION:-88.5.3}"
 readonly JAEGER_CHART_VERSION="${JAEGER_CHART_VERSION:-4.11.1}"
+readonly OTEL_COLLECTOR_CHART_VERSION="${OTEL_COLLECTOR_CHART_VERSION:-0.170.0}"
 readonly ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
 readonly HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
 readonly MONITORING_NAMESPACE="${MONITORING_NAMESPACE:-monitoring}"
+readonly OTEL_COLLECTOR_TIER="${OTEL_COLLECTOR_TIER:-0}"
+readonly JAEGER_STORAGE="${JAEGER_STORAGE:-badger}"
+readonly METRICS_HA="${METRICS_HA:-0}"
+readonly JAEGER_ES_SECRET=jaeger-elasticsearch
 readonly APP=crisislen-api
-# Keys the Deployment and the database charts read; must match overlays/secrets.env.example.
-readonly REQUIRED_SECRET_KEYS=(SECRET_KEY POSTGRES_PASSWORD REDIS_PASSWORD)
+# Keys the app alone reads; must match overlays/secrets.env.example.
+readonly REQUIRED_SECRET_KEYS=(SECRET_KEY)
+# Keys the database charts read (and the app, for its URLs); must match overlays/db-passwords.env.example.
+# Their Secret holds nothing else: the PostgreSQL pods mount every key of it.
+readonly REQUIRED_DB_PASSWORD_KEYS=(POSTGRES_PASSWORD REDIS_PASSWORD)
 # Mounted into Alertmanager (kube-prometheus-stack-values.yaml, alertmanagerSpec.secrets).
 readonly ALERTMANAGER_SECRET=alertmanager-crisislen-receivers
 readonly REQUIRED_ALERTMANAGER_KEYS=(pagerduty-routing-key slack-webhook-url)
@@ -70,6 +89,7 @@ readonly OVERLAY="$DEPLOY_DIR/k8s/overlays/$ENVIRONMENT"
 if [ "$ENVIRONMENT" = production ]; then default_namespace=crisislen; else default_namespace=crisislen-staging; fi
 readonly NAMESPACE="${NAMESPACE:-$default_namespace}"
 readonly SECRETS_FILE="${SECRETS_FILE:-$OVERLAY/secrets.env}"
+readonly DB_PASSWORDS_FILE="${DB_PASSWORDS_FILE:-$OVERLAY/db-passwords.env}"
 readonly ALERTMANAGER_SECRETS_FILE="${ALERTMANAGER_SECRETS_FILE:-$DEPLOY_DIR/monitoring/alertmanager-receivers.env}"
 
 kube_args=()
@@ -114,8 +134,34 @@ check_env_file() {
   done
 }
 
+# Before the split, secrets.env held the database passwords too; kustomize would then fail on the
+# repeated key with a message about a "configmap", far from the cause.
+check_no_db_passwords_in_secrets() {
+  local key
+  for key in "${REQUIRED_DB_PASSWORD_KEYS[@]}"; do
+    if grep -q "^$key=" "$SECRETS_FILE"; then
+      die "$key is in $SECRETS_FILE; it belongs in $DB_PASSWORDS_FILE only (the database pods read that file's Secret)"
+    fi
+  done
+}
+
 check_name() {
   [[ "$2" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "$1='$2' is not a valid namespace name"
+}
+
+check_tiers() {
+  case "$OTEL_COLLECTOR_TIER" in 0 | 1) ;; *) die "OTEL_COLLECTOR_TIER='$OTEL_COLLECTOR_TIER' must be 0 or 1" ;; esac
+  case "$METRICS_HA" in 0 | 1) ;; *) die "METRICS_HA='$METRICS_HA' must be 0 or 1" ;; esac
+  case "$JAEGER_STORAGE" in
+    badger | elasticsearch) ;;
+    *) die "JAEGER_STORAGE='$JAEGER_STORAGE' must be badger or elasticsearch" ;;
+  esac
+  if [ "$METRICS_HA" = 1 ]; then
+    [[ "${CLUSTER_NAME:-}" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] ||
+      die "METRICS_HA=1 needs CLUSTER_NAME, unique per cluster (lower-case letters, digits, '-'), got '${CLUSTER_NAME:-}'"
+    [[ "${REMOTE_WRITE_URL:-}" =~ ^https?://[^[:space:],]+$ ]] ||
+      die "METRICS_HA=1 needs REMOTE_WRITE_URL, the long-term store's remote-write URL (http:// or https://), got '${REMOTE_WRITE_URL:-}'"
+  fi
 }
 
 preflight() {
@@ -124,7 +170,11 @@ preflight() {
   [ -d "$OVERLAY" ] || die "no overlay at $OVERLAY"
   check_name NAMESPACE "$NAMESPACE"
   check_name MONITORING_NAMESPACE "$MONITORING_NAMESPACE"
+  check_tiers
   check_env_file "$SECRETS_FILE" "$DEPLOY_DIR/k8s/overlays/secrets.env.example" "${REQUIRED_SECRET_KEYS[@]}"
+  check_no_db_passwords_in_secrets
+  check_env_file "$DB_PASSWORDS_FILE" "$DEPLOY_DIR/k8s/overlays/db-passwords.env.example" \
+    "${REQUIRED_DB_PASSWORD_KEYS[@]}"
   if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
     check_env_file "$ALERTMANAGER_SECRETS_FILE" "$DEPLOY_DIR/monitoring/alertmanager-receivers.env.example" \
       "${REQUIRED_ALERTMANAGER_KEYS[@]}"
@@ -133,20 +183,40 @@ preflight() {
     kubectl "${kube_args[@]}" version >/dev/null || die "cannot reach the cluster"
     kubectl "${kube_args[@]}" get crd clusterissuers.cert-manager.io >/dev/null 2>&1 ||
       die "cert-manager is not installed (CRD clusterissuers.cert-manager.io missing)"
+    if [ "$JAEGER_STORAGE" = elasticsearch ] && [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
+      kubectl "${kube_args[@]}" -n "$MONITORING_NAMESPACE" get secret "$JAEGER_ES_SECRET" >/dev/null 2>&1 ||
+        die "JAEGER_STORAGE=elasticsearch needs the Secret $JAEGER_ES_SECRET (key: password) in namespace $MONITORING_NAMESPACE"
+    fi
   fi
 }
 
+# Where the app's spans go, the one place the kustomize path decides it (the chart's is its
+# crisislen.otlpReceiver helper): the collector agent on the pod's node when the tier is on, with
+# every trace exported (tail sampling needs whole traces), else Jaeger directly.
+if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
+  readonly OTLP_SERVICE=otel-agent OTLP_POD_NAME=opentelemetry-collector OTLP_POD_INSTANCE=otel-agent
+else
+  readonly OTLP_SERVICE=jaeger OTLP_POD_NAME=jaeger OTLP_POD_INSTANCE=jaeger
+fi
+readonly OTLP_ENDPOINT="http://$OTLP_SERVICE.$MONITORING_NAMESPACE.svc.cluster.local:4318"
+TIER_LITERALS=""
+if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
+  TIER_LITERALS=$'\n      - OTEL_TRACES_SAMPLER=parentbased_always_on'
+fi
+readonly TIER_LITERALS
+
 # The overlays as deployed: a copy of deploy/k8s (and deploy/monitoring, which the monitoring
-# overlays include) with the secrets file in place, wrapped in kustomizations that move every object
-# to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at MONITORING_NAMESPACE. The SLO
-# rules select their namespace's series: for another NAMESPACE they are rendered again from the
-# overlay's slo-values.yaml. Removed on exit.
+# overlays include) with the two secrets files in place, wrapped in kustomizations that move every
+# object to NAMESPACE and point the OTLP endpoint and the NetworkPolicy at the OTLP receiver in
+# MONITORING_NAMESPACE. The SLO rules select their namespace's series: for another NAMESPACE they
+# are rendered again from the overlay's slo-values.yaml. Removed on exit.
 prepare_kustomization() {
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
   cp -R "$DEPLOY_DIR/k8s" "$WORK/k8s"
   cp -R "$DEPLOY_DIR/monitoring" "$WORK/monitoring"
   install -m 600 "$SECRETS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/secrets.env"
+  install -m 600 "$DB_PASSWORDS_FILE" "$WORK/k8s/overlays/$ENVIRONMENT/db-passwords.env"
   MONITORING_KUSTOMIZATION="$WORK/app-monitoring"
   mkdir "$MONITORING_KUSTOMIZATION"
   if [ "$NAMESPACE" != "$default_namespace" ]; then
@@ -168,7 +238,7 @@ configMapGenerator:
   - name: $APP-config
     behavior: merge
     literals:
-      - OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger.$MONITORING_NAMESPACE.svc.cluster.local:4318
+      - OTEL_EXPORTER_OTLP_ENDPOINT=$OTLP_ENDPOINT${TIER_LITERALS}
 patches:
   - target:
       kind: NetworkPolicy
@@ -180,6 +250,11 @@ patches:
       - op: replace
         path: /spec/egress/3/to/0$selector
         value: $MONITORING_NAMESPACE
+      - op: replace
+        path: /spec/egress/3/to/0/podSelector/matchLabels
+        value:
+          app.kubernetes.io/name: $OTLP_POD_NAME
+          app.kubernetes.io/instance: $OTLP_POD_INSTANCE
 EOF
 }
 
@@ -215,7 +290,7 @@ apply_step namespace
 
 step "Config and secrets"
 # The ConfigMap and the app's Secret (hash-suffixed: a change rolls the pods), and the fixed-name
-# database password Secret the bitnami charts read.
+# Secret with only the database passwords, which the bitnami charts read.
 apply_step config
 
 step "Databases (PostgreSQL, Redis)"
@@ -251,12 +326,27 @@ if [ "${SKIP_MONITORING_STACK:-0}" != 1 ]; then
       --from-env-file="$ALERTMANAGER_SECRETS_FILE" --dry-run=client -o yaml |
       kubectl "${kube_args[@]}" apply -f -
   fi
+  kps_values=(-f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-values.yaml")
+  if [ "$METRICS_HA" = 1 ]; then
+    kps_values+=(-f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-ha-values.yaml"
+      --set-string "crisislen.cluster=$CLUSTER_NAME" --set-string "crisislen.environment=$ENVIRONMENT"
+      --set-string "crisislen.remoteWriteUrl=$REMOTE_WRITE_URL")
+  fi
   helm_upgrade kube-prometheus-stack kube-prometheus-stack \
     --repo https://prometheus-community.github.io/helm-charts --version "$KPS_CHART_VERSION" \
-    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/kube-prometheus-stack-values.yaml"
+    -n "$MONITORING_NAMESPACE" "${kps_values[@]}"
+  if [ "$JAEGER_STORAGE" = elasticsearch ]; then jaeger_values=jaeger-elasticsearch-values.yaml; else jaeger_values=jaeger-values.yaml; fi
   helm_upgrade jaeger jaeger \
     --repo https://jaegertracing.github.io/helm-charts --version "$JAEGER_CHART_VERSION" \
-    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/jaeger-values.yaml"
+    -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/$jaeger_values"
+  if [ "$OTEL_COLLECTOR_TIER" = 1 ]; then
+    # The gateway first: the agents resolve its headless Service to find their backends.
+    for tier in gateway agent; do
+      helm_upgrade "otel-$tier" opentelemetry-collector \
+        --repo https://open-telemetry.github.io/opentelemetry-helm-charts --version "$OTEL_COLLECTOR_CHART_VERSION" \
+        -n "$MONITORING_NAMESPACE" -f "$DEPLOY_DIR/monitoring/otel-collector/$tier-values.yaml"
+    done
+  fi
 fi
 # deploy/monitoring plus this environment's SLO rules. Server-side: the dashboard ConfigMap would
 # overflow the last-applied annotation as it grows.

@@ -5,6 +5,7 @@
  *   npm run build && node examples/express-claims/server.mjs
  *
  * Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 in a container), METRICS_PORT (9464),
+ * METRICS_ON_APP_PORT (true; the deploy kit's ConfigMap sets false: /metrics only on METRICS_PORT),
  * SCORING_DELAY_MS (150), REPORT_FAIL_EVERY (10), plus the package's SHUTDOWN_* and OTEL_*.
  * Express 4 works the same, except that its async handlers must pass errors to `next`.
  */
@@ -19,9 +20,16 @@ import {
   startMetricsServer,
 } from "@crisislen/observability";
 import { ClaimService } from "../shared/claim-service.mjs";
-import { envInteger, printBanner, tracingOptions, urlOf } from "../shared/config.mjs";
+import {
+  envInteger,
+  metricsOnAppPort,
+  printBanner,
+  tracingOptions,
+  urlOf,
+} from "../shared/config.mjs";
 import { startPolicyServiceStub } from "../shared/policy-service-stub.mjs";
 
+const onAppPort = metricsOnAppPort();
 const policyService = await startPolicyServiceStub();
 const claims = new ClaimService({
   policyServiceUrl: policyService.url,
@@ -44,7 +52,8 @@ app.use(
     },
   }),
 );
-app.get("/metrics", metricsHandler());
+// Unless METRICS_ON_APP_PORT=false (in the cluster: the exposition only on the metrics port).
+if (onAppPort) app.get("/metrics", metricsHandler());
 app.use(express.json({ limit: "1mb" }));
 
 // Express 5 passes a rejected promise or a thrown error of an async handler to the error handler.
@@ -75,8 +84,8 @@ app.use(function claimErrors(error, req, res, _next) {
 
 const server = app.listen(envInteger("PORT", 3000), process.env.HOST ?? "127.0.0.1");
 await once(server, "listening");
-// The same exposition on its own port (METRICS_PORT, default 9464), the one Prometheus scrapes
-// in the cluster; the graceful shutdown leaves it up until the exit.
+// The exposition on its own port (METRICS_PORT, default 9464), the one Prometheus scrapes in the
+// cluster; the graceful shutdown leaves it up until the exit.
 const metricsServer = await startMetricsServer();
 // SIGTERM (the kubelet) and SIGINT (Ctrl-C): readiness 503, drain, close, flush traces, exit 0.
 // Express needs the server app.listen() returned, not the app.
@@ -87,5 +96,6 @@ printBanner({
   framework: "Express",
   url: urlOf(server),
   metricsUrl: `${urlOf(metricsServer)}/metrics`,
+  onAppPort,
   shutdown,
 });

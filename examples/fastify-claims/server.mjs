@@ -6,6 +6,7 @@
  *   npm run demo    # the same, with a traffic generator (demo.mjs)
  *
  * Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 in a container), METRICS_PORT (9464),
+ * METRICS_ON_APP_PORT (true; the deploy kit's ConfigMap sets false: /metrics only on METRICS_PORT),
  * SCORING_DELAY_MS (150), REPORT_FAIL_EVERY (10), plus the package's SHUTDOWN_* and OTEL_*.
  */
 import Fastify from "fastify";
@@ -17,9 +18,16 @@ import {
   startMetricsServer,
 } from "@crisislen/observability";
 import { ClaimService } from "../shared/claim-service.mjs";
-import { envInteger, printBanner, tracingOptions, urlOf } from "../shared/config.mjs";
+import {
+  envInteger,
+  metricsOnAppPort,
+  printBanner,
+  tracingOptions,
+  urlOf,
+} from "../shared/config.mjs";
 import { startPolicyServiceStub } from "../shared/policy-service-stub.mjs";
 
+const onAppPort = metricsOnAppPort();
 const policyService = await startPolicyServiceStub();
 const claims = new ClaimService({
   policyServiceUrl: policyService.url,
@@ -30,8 +38,9 @@ const claims = new ClaimService({
 const app = Fastify();
 // Tracing first: routes defined before this call would get no route name on their spans.
 await instrumentApp(app, tracingOptions());
-// http_requests_total and http_request_duration_seconds for every route, and GET /metrics.
-await app.register(metricsPlugin);
+// http_requests_total and http_request_duration_seconds for every route, and GET /metrics unless
+// METRICS_ON_APP_PORT=false (in the cluster: the exposition only on the metrics port below).
+await app.register(metricsPlugin, { metricsPath: onAppPort ? "/metrics" : false });
 // GET /health/live and GET /health/ready (not counted, not traced); ready only while the
 // dependency answers.
 await app.register(healthPlugin, {
@@ -62,8 +71,8 @@ app.get("/claims/:id/report", async (request) =>
 app.addHook("onClose", () => policyService.close());
 
 await app.listen({ port: envInteger("PORT", 3000), host: process.env.HOST ?? "127.0.0.1" });
-// The same exposition on its own port (METRICS_PORT, default 9464), the one Prometheus scrapes
-// in the cluster; the graceful shutdown leaves it up until the exit.
+// The exposition on its own port (METRICS_PORT, default 9464), the one Prometheus scrapes in the
+// cluster; the graceful shutdown leaves it up until the exit.
 const metricsServer = await startMetricsServer();
 // SIGTERM (the kubelet) and SIGINT (Ctrl-C): readiness 503, drain, close, flush traces, exit 0.
 const shutdown = enableGracefulShutdown(app, { signals: ["SIGTERM", "SIGINT"] });
@@ -72,4 +81,4 @@ const shutdown = enableGracefulShutdown(app, { signals: ["SIGTERM", "SIGINT"] })
 export const url = urlOf(app.server);
 export const metricsUrl = `${urlOf(metricsServer)}/metrics`;
 export { shutdown };
-printBanner({ framework: "Fastify", url, metricsUrl, shutdown });
+printBanner({ framework: "Fastify", url, metricsUrl, onAppPort, shutdown });

@@ -12,6 +12,19 @@ export function envInteger(name, fallback) {
   return Number(raw);
 }
 
+/**
+ * Whether the app port serves GET /metrics too (METRICS_ON_APP_PORT, default true). A local run
+ * keeps it there for `curl`; the deploy kit's ConfigMap sets it to false, so in the cluster the
+ * exposition is only on the private metrics port (METRICS_PORT) and the public Ingress cannot
+ * reach it whatever its rules say.
+ */
+export function metricsOnAppPort() {
+  const raw = process.env.METRICS_ON_APP_PORT?.trim();
+  if (raw === undefined || raw === "") return true;
+  if (raw === "true" || raw === "false") return raw === "true";
+  throw new RangeError(`METRICS_ON_APP_PORT must be "true" or "false", got "${raw}"`);
+}
+
 /** Where the traces go, in the order the OpenTelemetry variables decide it. */
 function traceDestination() {
   const env = process.env;
@@ -43,11 +56,13 @@ export function tracingOptions() {
 }
 
 /** The lines a newcomer needs: where the API, the metrics, the health routes and the traces are. */
-export function printBanner({ framework, url, metricsUrl, shutdown }) {
+export function printBanner({ framework, url, metricsUrl, onAppPort, shutdown }) {
   const lines = [
     `CrisisLens claims API (${framework}) listening on ${url}`,
     `  routes:  POST ${url}/claims · GET /claims/:id · POST /claims/:id/process · GET /claims/:id/report[?fail=1]`,
-    `  metrics: ${url}/metrics (app port) · ${metricsUrl} (metrics port)`,
+    onAppPort
+      ? `  metrics: ${url}/metrics (app port) · ${metricsUrl} (metrics port)`
+      : `  metrics: ${metricsUrl} (metrics port) · not on the app port (METRICS_ON_APP_PORT=false)`,
     `  health:  ${url}/health/live · ${url}/health/ready`,
     `  traces:  ${traceDestination()}`,
     `  stop:    Ctrl-C or SIGTERM (graceful: ${shutdown.drainDelayMs} ms drain, ${shutdown.timeoutMs} ms bound)`,

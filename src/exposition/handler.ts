@@ -8,16 +8,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorOnce } from "../kernel/logger.js";
 import { keysOf, optionsOf } from "../kernel/option-keys.js";
-import { millisecondsOption, stringOption } from "../kernel/validate.js";
-import { defaultRegistry, registryOption } from "../metrics/registry.js";
-import {
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  renderRegistry,
-  wantsOpenMetrics,
-} from "./serialize.js";
-import { leaveInFlightNow } from "../http/in-flight-gauge.js";
 import { markUntracked } from "../kernel/request-state.js";
+import { millisecondsOption, stringOption } from "../kernel/validate.js";
+import { HTTP_REQUESTS_TOTAL } from "../metrics/catalogue.js";
+import { getMetrics } from "../metrics/crisislen-metrics.js";
+import { defaultRegistry, registryOption } from "../metrics/registry.js";
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderRegistry } from "./serialize.js";
+import { wantsOpenMetrics } from "./negotiate.js";
+import { leaveInFlightNow } from "../http/in-flight-gauge.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Options of {@link metricsHandler}. */
@@ -60,6 +58,20 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
 function checkCollectTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_COLLECT_TIMEOUT_MS;
   return millisecondsOption("collectTimeoutMs", value, 1, 300_000);
+}
+
+/**
+ * Registers the five metrics in `registry` when nothing has yet (a plain `node:http` server
+ * that only serves the exposition), so the first scrape already shows them. Lazily, at the
+ * scrape: an integration set up before it registers them with its own buckets and labels.
+ */
+function ensureCatalogue(registry: AnyRegistry): void {
+  if (registry.getSingleMetric(HTTP_REQUESTS_TOTAL) !== undefined) return;
+  try {
+    getMetrics({ registry });
+  } catch (error) {
+    errorOnce("exposition:catalogue", "registering the five metrics failed", error);
+  }
 }
 
 /** A rendered response, framework-neutral. */
@@ -128,6 +140,7 @@ export function createExposition(
         };
       }
     }
+    if (collect === undefined) ensureCatalogue(registryOf());
     const openMetrics = collect === undefined && wantsOpenMetrics(headers.accept);
     try {
       const body = await within(

@@ -95,17 +95,3 @@ export async function renderRegistry(registry: AnyRegistry, openMetrics: boolean
   for (const family of families) out += renderFamily(family, openMetrics);
   return openMetrics ? `${out}# EOF\n` : out;
 }
-
-/** Whether an `Accept` header asks for OpenMetrics. Malformed headers mean plain text. */
-export function wantsOpenMetrics(accept: string | string[] | undefined): boolean {
-  if (accept === undefined) return false;
-  const value = Array.isArray(accept) ? accept.join(",") : accept;
-  if (value.length > 4096) return false;
-  for (const part of value.split(",")) {
-    const [mediaType, ...parameters] = part.split(";");
-    if (mediaType?.trim().toLowerCase() !== "application/openmetrics-text") continue;
-    const q = parameters.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith("q="));
-    if (q === undefined || Number(q.slice(2)) > 0) return true;
-  }
-  return false;
-}

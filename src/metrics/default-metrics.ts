@@ -8,6 +8,7 @@ import { collectDefaultMetrics } from "prom-client";
 import { sharedSlot } from "../kernel/global-state.js";
 import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
 import type { AnyRegistry } from "./registry.js";
+import { ensureRuntimeHealthMetrics } from "./runtime-health.js";
 
 /** A metric every prom-client version registers among the defaults; its presence means "done". */
 const MARKER = "process_cpu_user_seconds_total";
@@ -24,6 +25,7 @@ const registered = () =>
 export function ensureDefaultMetrics(registry: AnyRegistry, prefix: string): void {
   if (registry.getSingleMetric(`${prefix}${MARKER}`) !== undefined) {
     registered().set(registry, prefix);
+    ensureRuntimeHealthMetrics(registry, prefix);
     return;
   }
   const earlier = registered().get(registry);
@@ -45,4 +47,5 @@ export function ensureDefaultMetrics(registry: AnyRegistry, prefix: string): voi
     );
   }
   registered().set(registry, prefix);
+  ensureRuntimeHealthMetrics(registry, prefix);
 }

@@ -10,6 +10,7 @@ import { isFastify, type FastifyLike } from "../kernel/frameworks.js";
 import { errorOnce } from "../kernel/logger.js";
 import { invalid } from "../kernel/validate.js";
 import { runShutdownHooks } from "../kernel/shutdown-hooks.js";
+import { startShutdownBudget } from "../kernel/shutdown-budget.js";
 import { readinessOf } from "../health/readiness-state.js";
 import type { ReadinessState } from "../health/readiness-state.js";
 import { InFlightRequests } from "./open-requests.js";
@@ -43,6 +44,9 @@ type Phase = "running" | "draining" | "closing" | "hooks" | "done";
 
 const REGISTERED = sharedSymbol("graceful-shutdown");
 let instances = 0;
+
+/** Resolves after the event loop's next poll phase (I/O) has run. */
+const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Makes `target` shut down gracefully on SIGTERM (and on {@link GracefulShutdown.shutdown}).
@@ -102,6 +106,7 @@ export function enableGracefulShutdown(
     phase = "done";
     clearTimeout(deadline);
     clearTimeout(drainTimer);
+    endBudget();
     dispose();
     try {
       exit(code);
@@ -131,8 +136,11 @@ export function enableGracefulShutdown(
     return new Promise((resolve) => server.close(() => resolve()));
   };
 
+  let endBudget = (): void => undefined;
   const run = async (): Promise<void> => {
     const startedAt = Date.now();
+    // One budget: the trace flush, also when Fastify's onClose runs it, waits only for what is left.
+    endBudget = startShutdownBudget(startedAt + timeoutMs);
     readiness.beginShutdown();
     settings.readiness?.beginShutdown();
     deadline = setTimeout(
@@ -146,6 +154,12 @@ export function enableGracefulShutdown(
     if (exited) return;
 
     phase = "closing";
+    // A request the kernel already delivered must count as in flight, not reset with the idle
+    // connections: one loop turn accepts the connections queued at the listener, a second reads
+    // what they sent (a connection whose request is being parsed is not idle).
+    await nextLoopTurn();
+    await nextLoopTurn();
+    if (exited) return;
     const closed = closeServer();
     inFlight.beginClosing();
     await inFlight.idle();

@@ -15,7 +15,10 @@ export class InFlightRequests {
   private waiters: (() => void)[] = [];
 
   constructor(private readonly server: Server) {
-    server.on("request", this.onRequest);
+    // First in line: a handler that answers synchronously (Express `res.json`, Fastify
+    // `reply.send()`) sends its headers inside the application's own `request` listener, so a
+    // listener after it would ask for `Connection: close` too late.
+    server.prependListener("request", this.onRequest);
   }
 
   /** Number of requests whose response has not finished or been aborted. */
@@ -78,7 +81,11 @@ export class InFlightRequests {
 
 function askToClose(res: ServerResponse): void {
   // HTTP/1.1 only; after the headers went out the socket is closed as idle once the body ends.
-  if (!res.headersSent) res.setHeader("connection", "close");
+  // `shouldKeepAlive = false` makes Node itself write `Connection: close` and end the socket
+  // after the response, even if a framework rewrites the headers we set.
+  if (res.headersSent) return;
+  res.setHeader("connection", "close");
+  res.shouldKeepAlive = false;
 }
 
 /** `GET /path` without the query string, which may carry secrets. */

@@ -4,49 +4,86 @@ import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
 import type { ResolvedConfig } from "./config.js";
 import { ConsoleTraceExporter } from "./console-exporter.js";
 import { packageRequire } from "./load.js";
+import { CollectorStatus } from "./collector-status.js";
 import type * as NodeHttp from "node:http";
 import type * as OtlpProto from "@opentelemetry/exporter-trace-otlp-proto";
 
 const JAEGER_PACKAGE = "@opentelemetry/exporter-jaeger";
 
 /**
- * An agent whose sockets do not keep the process alive: an export stuck on a collector that
- * never answers must not delay the process exit once `shutdown()` gave up on it.
+ * An agent whose sockets do not keep the process alive — an export stuck on a collector that
+ * never answers must not delay the process exit once `shutdown()` gave up on it — and report
+ * every connection and connection error to `status`.
  */
-function unrefAgentFactory(protocol: string) {
-  const mod = packageRequire()(
-    protocol === "https:" ? "node:https" : "node:http",
-  ) as typeof NodeHttp;
-  const agent = new mod.Agent({ keepAlive: true });
-  const create = agent.createConnection.bind(agent) as typeof agent.createConnection;
-  agent.createConnection = ((options, callback) => {
-    const socket = create(options, callback);
-    (socket as { unref?: () => void } | undefined)?.unref?.();
-    return socket;
-  }) as typeof agent.createConnection;
-  return agent;
+function observingAgentFactory(status: CollectorStatus) {
+  return (protocol: string) => {
+    const mod = packageRequire()(
+      protocol === "https:" ? "node:https" : "node:http",
+    ) as typeof NodeHttp;
+    const agent = new mod.Agent({ keepAlive: true });
+    const create = agent.createConnection.bind(agent) as typeof agent.createConnection;
+    agent.createConnection = ((options, callback) => {
+      const socket = create(options, callback);
+      (socket as { unref?: () => void } | undefined)?.unref?.();
+      socket?.once("connect", () => status.connected());
+      socket?.on("error", (error) => status.connectionFailed(error));
+      return socket;
+    }) as typeof agent.createConnection;
+    return agent;
+  };
 }
 
-/** Returns the exporter, or `undefined` for `"none"`. Throws only when the option asked for a missing package. */
-export function createExporter(config: ResolvedConfig): SpanExporter | undefined {
+/** Passes spans on to `exporter`, reporting each failed export (after its retries) to `status`. */
+function observed(exporter: SpanExporter, status: CollectorStatus): SpanExporter {
+  return {
+    export: (spans, done) =>
+      exporter.export(spans, (result) => {
+        // ExportResultCode.SUCCESS is 0.
+        if (result.code !== 0) status.exportFailed(result.error ?? new Error("export failed"));
+        done(result);
+      }),
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+/** The exporter to use, and the status of where it sends spans. */
+export interface CreatedExporter {
+  /** `undefined` for `"none"` (or a missing optional Jaeger package, logged). */
+  exporter: SpanExporter | undefined;
+  status: CollectorStatus;
+}
+
+/** Creates the exporter. Throws only when the option asked for a missing package. */
+export function createExporter(config: ResolvedConfig): CreatedExporter {
   const { exporter } = config;
-  if (typeof exporter !== "string") return exporter;
+  if (typeof exporter !== "string") {
+    const status = new CollectorStatus(`the ${exporter.constructor.name} exporter`);
+    return { exporter: observed(exporter, status), status };
+  }
   switch (exporter) {
     case "none":
-      return undefined;
-    case "console":
-      return new ConsoleTraceExporter();
-    case "jaeger":
-      return createJaegerExporter(config);
+      return { exporter: undefined, status: new CollectorStatus("nowhere (exporter none)") };
+    case "console": {
+      const status = new CollectorStatus("the console");
+      return { exporter: observed(new ConsoleTraceExporter(), status), status };
+    }
+    case "jaeger": {
+      const status = new CollectorStatus("the Jaeger agent");
+      const jaeger = createJaegerExporter(config);
+      return { exporter: jaeger && observed(jaeger, status), status };
+    }
     case "otlp": {
       const { OTLPTraceExporter } = packageRequire()(
         "@opentelemetry/exporter-trace-otlp-proto",
       ) as typeof OtlpProto;
-      return new OTLPTraceExporter({
+      const status = new CollectorStatus(config.endpoint);
+      const otlp = new OTLPTraceExporter({
         url: config.endpoint,
         ...(config.headers ? { headers: config.headers } : {}),
-        httpAgentOptions: unrefAgentFactory,
+        httpAgentOptions: observingAgentFactory(status),
       });
+      return { exporter: observed(otlp, status), status };
     }
   }
 }

@@ -8,6 +8,8 @@ import { context, propagation, trace, type TracerProvider } from "@opentelemetry
 import type { BasicTracerProvider, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { warnOnce } from "../kernel/logger.js";
 import { onShutdown } from "../kernel/shutdown-hooks.js";
+import { remainingShutdownBudget } from "../kernel/shutdown-budget.js";
+import { boundedFlush } from "./bounded-flush.js";
 import type { ResolvedConfig } from "./config.js";
 import { createDropCounter } from "./drop-counter.js";
 import { createExporter } from "./exporter.js";
@@ -19,26 +21,6 @@ import { ServerStatusSpanProcessor } from "./server-status.js";
 import { buildResource } from "./resource.js";
 import { buildSampler } from "./sampler.js";
 import { tracingState } from "./state.js";
-
-/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
-async function bounded(work: Promise<unknown>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  // Not unref'ed: during a flush at exit, this timer is what keeps the process alive until the
-  // spans are out or the bound is reached. The export sockets themselves are unref'ed.
-  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(resolve, ms, "timeout")));
-  try {
-    const result = await Promise.race([work.then(() => "done" as const), timeout]);
-    if (result === "timeout")
-      warnOnce(
-        `tracing:${what}`,
-        `tracing ${what} gave up after ${ms} ms; queued spans were dropped`,
-      );
-  } catch (error) {
-    warnOnce(`tracing:${what}:error`, `tracing ${what} failed; queued spans were dropped`, error);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A handle for when tracing is off: everything is a no-op. */
 export function disabledHandle(): TracingHandle {
@@ -68,8 +50,8 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
     return disabledHandle();
   }
   const { base, core, contextAsyncHooks } = loadSdk();
-  const exporter = createExporter(config);
-  const drops = createDropCounter();
+  const { exporter, status } = createExporter(config);
+  const drops = createDropCounter(status);
   const processors: SpanProcessor[] = [
     new RedactingSpanProcessor(config.redactQueryParams),
     new ServerStatusSpanProcessor(),
@@ -103,7 +85,9 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
     stopped ??= (async () => {
       removeHook();
       process.removeListener("beforeExit", onBeforeExit);
-      await bounded(provider.shutdown(), config.shutdownTimeoutMs, "shutdown");
+      // Within a graceful shutdown, also within what is left of its one budget.
+      const bound = Math.min(config.shutdownTimeoutMs, remainingShutdownBudget() ?? Infinity);
+      await boundedFlush(provider.shutdown(), bound, "shutdown", status);
       const state = tracingState();
       if (state.running?.handle === handle) state.running = undefined;
       // Frees the global slot so tracing can start again (a test, a hot reload).
@@ -122,7 +106,9 @@ export function startProvider(config: ResolvedConfig): TracingHandle {
     enabled: true,
     tracerProvider: provider,
     forceFlush: () =>
-      stopped ? stopped : bounded(provider.forceFlush(), config.shutdownTimeoutMs, "flush"),
+      stopped
+        ? stopped
+        : boundedFlush(provider.forceFlush(), config.shutdownTimeoutMs, "flush", status),
     shutdown,
     droppedSpans: drops.count,
   };

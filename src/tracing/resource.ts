@@ -13,9 +13,14 @@ import { loadSdk } from "./load.js";
 
 type Env = Record<string, string | undefined>;
 
-/** Kubernetes resource attributes from the env the Deployment passes in (downward API). */
+/**
+ * Kubernetes resource attributes from the env the Deployment passes in (downward API). The pod
+ * uid is what an OpenTelemetry Collector's k8s_attributes processor matches a span's pod by when
+ * the connection's address is not the pod's (a proxy or NAT in between).
+ */
 const K8S_ENV: ReadonlyArray<[string, string]> = [
   ["K8S_POD_NAME", "k8s.pod.name"],
+  ["K8S_POD_UID", "k8s.pod.uid"],
   ["K8S_NAMESPACE_NAME", "k8s.namespace.name"],
   ["K8S_NODE_NAME", "k8s.node.name"],
 ];

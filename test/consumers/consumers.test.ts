@@ -109,7 +109,15 @@ const compiled = new Map<string, Promise<{ appDir: string; files: string }>>();
 async function install(project: Project): Promise<string> {
   const dir = join(work, project);
   mkdirSync(dir);
-  const peers = ["prom-client", "@opentelemetry/api", "express", "@types/express", "@types/node"];
+  const peers = [
+    "prom-client",
+    "@opentelemetry/api",
+    "express",
+    "@types/express",
+    "@types/node",
+    "pino",
+    "pino-http",
+  ];
   if (project === "full") peers.push("fastify");
   const dependencies: Record<string, string> = { [PACKAGE]: `file:${tarball}` };
   for (const name of peers) dependencies[name] = versionInRepo(name);
@@ -174,10 +182,16 @@ beforeAll(async () => {
     );
   }
   work = mkdtempSync(join(tmpdir(), "crisislen-consumers-"));
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], {
-    cwd: ROOT,
-    env: childEnv,
-  });
+  // --ignore-scripts: dist/ is built already (checked above); the prepack build would rebuild it
+  // under the other test files that read it.
+  const { stdout } = await run(
+    "npm",
+    ["pack", "--json", "--ignore-scripts", "--pack-destination", work],
+    {
+      cwd: ROOT,
+      env: childEnv,
+    },
+  );
   const [info] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
   if (info === undefined) throw new Error(`npm pack printed no package: ${stdout}`);
   tarball = join(work, info.filename);
@@ -191,19 +205,30 @@ beforeAll(async () => {
     compiled.set(variant.name, pending);
   }
   await Promise.allSettled(compiled.values());
-}, 120_000);
+}, 240_000); // npm installs two projects: 80–120 s on a loaded 2-core machine
 
 afterAll(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });
 });
 
 describe("the tarball", () => {
-  it("holds the build, its types and maps, deploy/, README, CHANGELOG, LICENSE and nothing else", () => {
+  it("holds the build, its types and maps, deploy/, docs/, the README and what it links to, and nothing else", () => {
     const paths = packedFiles.map((file) => file.path).sort();
-    const outsideDeploy = paths.filter((path) => !path.startsWith("deploy/"));
-    expect(outsideDeploy).toEqual(
-      [...DIST_FILES, "CHANGELOG.md", "LICENSE", "README.md", "package.json"].sort(),
+    const outsideFolders = paths.filter((path) => !/^(deploy|docs)\//.test(path));
+    expect(outsideFolders).toEqual(
+      [
+        ...DIST_FILES,
+        "ARCHITECTURE.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        "README.md",
+        "RELIABILITY.md",
+        "bench/results/http.svg",
+        "package.json",
+      ].sort(),
     );
+    // docs/ is what the README links to: Markdown only (test/repo/readme-links.test.ts).
+    expect(paths.filter((path) => path.startsWith("docs/") && !path.endsWith(".md"))).toEqual([]);
     // deploy/ ships whole (its promtool rule tests included: users run them on edited alerts);
     // the asserts below pin its main pieces and keep development leftovers out.
     expect(paths).toEqual(
@@ -309,12 +334,13 @@ interface AppReport {
   tracing: boolean;
 }
 
-async function runApp(variant: Variant, appDir: string, otlpPort: number) {
+async function runApp(variant: Variant, appDir: string, otlpPort: number, logFile: string) {
   const child = spawn(process.execPath, [join(appDir, "dist/app.js")], {
     cwd: projects.get(variant.project),
     env: {
       ...childEnv,
       CONSUMER_NAME: variant.name,
+      LOG_FILE: logFile,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
     },
     stdio: ["pipe", "pipe", "pipe"],
@@ -363,12 +389,13 @@ describe.each(VARIANTS)("consumer app $name", (variant) => {
     expect(js).toContain(variant.decorators === "legacy" ? "__decorate(" : "__esDecorate(");
   });
 
-  it(`serves a request on ${variant.framework}, counts it in /metrics and exports the process_claim span`, async () => {
+  it(`serves a request on ${variant.framework}, counts it in /metrics, exports the process_claim span and logs each line with the ids of its span`, async () => {
     const { appDir } = await (compiled.get(variant.name) ??
       Promise.reject(new Error("not compiled")));
     const receiver = await startOtlpReceiver();
     try {
-      const app = await runApp(variant, appDir, receiver.port);
+      const logFile = join(appDir, "app.log");
+      const app = await runApp(variant, appDir, receiver.port, logFile);
       expect(app.report).toMatchObject({ moduleSystem: variant.moduleSystem, tracing: true });
       expect(await app.get("/claims/7")).toEqual({ status: 200, body: '{"id":"7","risk":0.42}' });
       expect(await app.get("/internal/ping")).toEqual({ status: 200, body: "pong" });
@@ -396,6 +423,34 @@ describe.each(VARIANTS)("consumer app $name", (variant) => {
       expect(claim?.parentSpanId).not.toBe("");
       expect(claim?.scope.name).toBe(PACKAGE);
       expect(claim?.resource["service.name"]).toBe(variant.name);
+
+      // traceLogFields as the logger's mixin: each line carries the span it was written in.
+      const logs = readFileSync(logFile, "utf8")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logged = (msg: string) => logs.find((line) => line.msg === msg);
+      const fields = (line: Record<string, unknown> | undefined) => ({
+        trace_id: line?.trace_id,
+        span_id: line?.span_id,
+        trace_flags: line?.trace_flags,
+      });
+      expect(fields(logged("claim requested"))).toEqual({
+        trace_id: server?.traceId,
+        span_id: server?.spanId,
+        trace_flags: "01",
+      });
+      expect(fields(logged("processing claim"))).toEqual({
+        trace_id: server?.traceId,
+        span_id: claim?.spanId,
+        trace_flags: "01",
+      });
+      expect(logged("ready")).toBeDefined();
+      expect(fields(logged("ready"))).toEqual({
+        trace_id: undefined,
+        span_id: undefined,
+        trace_flags: undefined,
+      });
     } finally {
       await receiver.close();
     }

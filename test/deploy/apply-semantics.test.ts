@@ -134,7 +134,7 @@ describe("kubectl apply of the kustomize path against a stand-in API server", ()
     ).toBe(HPA_REPLICAS);
   });
 
-  it("rolls the pods on a config change and on a secret change: new hash-suffixed names in the pod template", async () => {
+  it("rolls the pods on a config change, a secret change and a database password change: new hash-suffixed names in the pod template", async () => {
     const kinds = new Set(["ConfigMap", "Secret", "Deployment"]);
     const appObjects = async () => (await build()).filter((o) => kinds.has(o.kind));
     const first = await appObjects();
@@ -142,9 +142,11 @@ describe("kubectl apply of the kustomize path against a stand-in API server", ()
 
     const configEnv = path.join(k8s, "base/config.env");
     const secretsEnv = path.join(k8s, "overlays/production/secrets.env");
-    const [config, secrets] = await Promise.all([
+    const passwordsEnv = path.join(k8s, "overlays/production/db-passwords.env");
+    const [config, secrets, passwords] = await Promise.all([
       readFile(configEnv, "utf8"),
       readFile(secretsEnv, "utf8"),
+      readFile(passwordsEnv, "utf8"),
     ]);
     const envFrom = () =>
       JSON.stringify(
@@ -158,6 +160,8 @@ describe("kubectl apply of the kustomize path against a stand-in API server", ()
       for (const [file, changed] of [
         [configEnv, config.replace("LOG_LEVEL=info", "LOG_LEVEL=debug")],
         [secretsEnv, secrets.replace(/^SECRET_KEY=.*$/m, "SECRET_KEY=rotated")],
+        // The app's Secret carries the passwords too (its URLs), so rotating one rolls the pods.
+        [passwordsEnv, passwords.replace(/^REDIS_PASSWORD=.*$/m, "REDIS_PASSWORD=rotated")],
       ] as const) {
         const before = envFrom();
         await writeFile(file, changed);
@@ -177,7 +181,11 @@ describe("kubectl apply of the kustomize path against a stand-in API server", ()
         expect(envFrom(), file).not.toBe(before);
       }
     } finally {
-      await Promise.all([writeFile(configEnv, config), writeFile(secretsEnv, secrets)]);
+      await Promise.all([
+        writeFile(configEnv, config),
+        writeFile(secretsEnv, secrets),
+        writeFile(passwordsEnv, passwords),
+      ]);
     }
   });
 });

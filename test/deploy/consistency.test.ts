@@ -74,10 +74,25 @@ describe("raw manifests and Helm chart (production values) agree", () => {
         JSON.stringify(source).replace(/(crisislen-api-(config|secrets))-[a-z0-9]{10}"/, '$1"'),
       ),
     );
+    // The chart reads each password by key from that database's Secret, defined before the URL
+    // built from it; the overlay's app Secret carries both passwords (envFrom).
+    const chartEnv = chartContainer?.env ?? [];
+    expect(
+      chartEnv.flatMap((e, i) =>
+        e.valueFrom?.secretKeyRef ? [[i, e.name, e.valueFrom.secretKeyRef.key]] : [],
+      ),
+    ).toEqual([
+      [1, "POSTGRES_PASSWORD", "POSTGRES_PASSWORD"],
+      [3, "REDIS_PASSWORD", "REDIS_PASSWORD"],
+    ]);
+    const withoutRefs = {
+      ...chartContainer,
+      env: chartEnv.filter((e) => !e.valueFrom?.secretKeyRef),
+    };
     // The chart's database hosts follow its release ("crisislen-api-postgresql"); deploy.sh's
     // releases are named crisislen-postgresql and crisislen-redis.
     const chartHosts = JSON.parse(
-      JSON.stringify(chartContainer).replace(/crisislen-api-(postgresql|redis)/g, "crisislen-$1"),
+      JSON.stringify(withoutRefs).replace(/crisislen-api-(postgresql|redis)/g, "crisislen-$1"),
     ) as unknown;
     expect(chartHosts).toEqual({ ...rawContainer, envFrom: unhashed });
     for (const field of [
@@ -155,29 +170,73 @@ describe("raw manifests and Helm chart (production values) agree", () => {
 });
 
 describe("deploy settings fit together", () => {
-  it("uses the same secret keys in the overlay's Secrets, the chart, deploy.sh and secrets.env.example", async () => {
-    const secrets = (await kustomizeOverlay("production")).filter((o) => o.kind === "Secret");
-    expect(secrets.map((s) => s.metadata.name.replace(/-[a-z0-9]{10}$/, "-<hash>"))).toEqual([
-      "crisislen-api-secrets-<hash>",
-      "crisislen-db-passwords",
-    ]);
-    const secret = secrets[0] as ISecret;
-    const keys = Object.keys(secret.data ?? {}).sort();
-    expect(Object.keys((secrets[1] as ISecret).data ?? {}).sort()).toEqual(keys);
-    const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
-      secret: { values: Record<string, string> };
-    };
-    expect(Object.keys(values.secret.values).sort()).toEqual(keys);
-    const script = readFileSync(deployScript, "utf8");
-    expect(/REQUIRED_SECRET_KEYS=\(([^)]*)\)/.exec(script)?.[1]?.split(" ").sort()).toEqual(keys);
-    const example = readFileSync(path.join(deployDir, "k8s/overlays/secrets.env.example"), "utf8");
-    expect(
-      example
+  // The database pods mount their Secret whole (bitnami postgresql's password files), so it holds
+  // the database passwords and nothing else; the app's Secret holds every key the app reads.
+  it("gives each overlay an app Secret with the app's keys and a database Secret with only the passwords", async () => {
+    for (const env of ["staging", "production"] as const) {
+      const secrets = (await kustomizeOverlay(env)).filter((o) => o.kind === "Secret");
+      expect(
+        Object.fromEntries(
+          secrets.map((s) => [
+            s.metadata.name.replace(/-[a-z0-9]{10}$/, "-<hash>"),
+            Object.keys((s as ISecret).data ?? {}).sort(),
+          ]),
+        ),
+        env,
+      ).toEqual({
+        "crisislen-api-secrets-<hash>": ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "SECRET_KEY"],
+        "crisislen-db-passwords": ["POSTGRES_PASSWORD", "REDIS_PASSWORD"],
+      });
+    }
+  });
+
+  it("uses the same secret keys in the chart, deploy.sh, the example env files and the database values", () => {
+    const envKeys = (file: string) =>
+      readFileSync(path.join(deployDir, "k8s/overlays", file), "utf8")
         .split("\n")
         .filter((l) => /^[A-Z_]+=/.test(l))
         .map((l) => l.split("=")[0])
-        .sort(),
-    ).toEqual(keys);
+        .sort();
+    const script = readFileSync(deployScript, "utf8");
+    const scriptKeys = (variable: string) =>
+      new RegExp(`${variable}=\\(([^)]*)\\)`).exec(script)?.[1]?.split(" ").sort();
+    expect(envKeys("secrets.env.example")).toEqual(["SECRET_KEY"]);
+    expect(scriptKeys("REQUIRED_SECRET_KEYS")).toEqual(["SECRET_KEY"]);
+    const passwords = ["POSTGRES_PASSWORD", "REDIS_PASSWORD"];
+    expect(envKeys("db-passwords.env.example")).toEqual(passwords);
+    expect(scriptKeys("REQUIRED_DB_PASSWORD_KEYS")).toEqual(passwords);
+    // The chart likewise: the app's own Secret, and the passwords in one Secret per database, keyed
+    // as the subcharts read them.
+    const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
+      secret: { values: Record<string, string> };
+      databasePasswords: { values: Record<string, string> };
+      postgresql: { auth: { secretKeys: Record<string, string> } };
+      redis: { auth: { existingSecretPasswordKey: string } };
+    };
+    expect(Object.keys(values.secret.values)).toEqual(["SECRET_KEY"]);
+    expect(Object.keys(values.databasePasswords.values).sort()).toEqual(passwords);
+    expect([
+      ...Object.values(values.postgresql.auth.secretKeys),
+      values.redis.auth.existingSecretPasswordKey,
+    ]).toEqual(["POSTGRES_PASSWORD", "POSTGRES_PASSWORD", "REDIS_PASSWORD"]);
+    const databaseValues = (file: string) =>
+      parse(readFileSync(path.join(deployDir, "k8s/databases", file), "utf8")) as {
+        auth: {
+          existingSecret: string;
+          secretKeys?: Record<string, string>;
+          existingSecretPasswordKey?: string;
+        };
+      };
+    const postgresql = databaseValues("postgresql-values.yaml").auth;
+    const redis = databaseValues("redis-values.yaml").auth;
+    expect([postgresql.existingSecret, redis.existingSecret]).toEqual([
+      "crisislen-db-passwords",
+      "crisislen-db-passwords",
+    ]);
+    expect([
+      ...Object.values(postgresql.secretKeys ?? {}),
+      redis.existingSecretPasswordKey,
+    ]).toEqual(["POSTGRES_PASSWORD", "POSTGRES_PASSWORD", "REDIS_PASSWORD"]);
   });
 
   it("caps the V8 heap at 50–80 % of the memory limit and keeps CPU requests below the limit", () => {

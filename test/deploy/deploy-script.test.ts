@@ -1,85 +1,14 @@
-import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { parseManifests, type KubeObject } from "./support/manifests.js";
+import { describe, expect, it } from "vitest";
+import {
+  GOOD_DB_PASSWORDS,
+  GOOD_RECEIVERS,
+  GOOD_SECRETS,
+  runDeploy as deploy,
+} from "./support/deploy-sandbox.js";
+import type { KubeObject } from "./support/manifests.js";
 import { deployScript } from "./support/paths.js";
-import { run, runTool, toolPath } from "./support/tools.js";
-
-const GOOD_SECRETS = [
-  "SECRET_KEY=0123456789abcdef",
-  "POSTGRES_PASSWORD=s3cret",
-  "REDIS_PASSWORD=r3dis",
-].join("\n");
-const GOOD_RECEIVERS = [
-  "pagerduty-routing-key=0123456789abcdef0123456789abcdef",
-  "slack-webhook-url=https://hooks.slack.com/services/T000/B000/XXXX",
-].join("\n");
-
-let sandbox: string;
-
-/**
- * Stand-in kubectl and helm: log their arguments and succeed. With RECORD_BUILDS=1 the kubectl
- * stand-in also saves what each `apply -k <dir>` would send (the real kubectl's `kustomize <dir>`,
- * into $BUILDS). It answers
- * `get deployment … last-applied-configuration` with $LAST_APPLIED.
- */
-beforeAll(async () => {
-  sandbox = await mkdtemp(path.join(tmpdir(), "crisislen-deploy-sh-"));
-  // `helm template` is real: deploy.sh renders the SLO rules for another NAMESPACE with it.
-  await writeFile(
-    path.join(sandbox, "helm"),
-    `#!/usr/bin/env bash\nif [ "$1" = template ]; then exec "${toolPath("helm")}" "$@"; fi\necho "helm $*" >> "$CALL_LOG"\n`,
-  );
-  await writeFile(
-    path.join(sandbox, "kubectl"),
-    [
-      "#!/usr/bin/env bash",
-      'echo "kubectl $*" >> "$CALL_LOG"',
-      'args=("$@")',
-      'for i in "${!args[@]}"; do',
-      '  if [ -n "$RECORD_BUILDS" ] && [ "${args[$i]}" = -k ] && [[ "${args[$((i + 1))]}" == */app* ]]; then',
-      '    echo "--- # apply -k ${args[$((i + 1))]}" >> "$BUILDS"',
-      `    "${toolPath("kubectl")}" kustomize "\${args[$((i + 1))]}" >> "$BUILDS"`,
-      "  fi",
-      "done",
-      'if [ "${args[0]}" = kustomize ]; then exec "' + toolPath("kubectl") + '" "$@"; fi',
-      'case "$*" in *"get deployment"*last-applied*) printf %s "${LAST_APPLIED:-}" ;; esac',
-      "",
-    ].join("\n"),
-  );
-  for (const name of ["kubectl", "helm"]) await chmod(path.join(sandbox, name), 0o755);
-});
-
-async function deploy(
-  args: string[],
-  secrets: string | undefined,
-  extraEnv: NodeJS.ProcessEnv = {},
-  receivers = GOOD_RECEIVERS,
-) {
-  const dir = await mkdtemp(path.join(sandbox, "run-"));
-  const callLog = path.join(dir, "calls.log");
-  const builds = path.join(dir, "builds.yaml");
-  await writeFile(callLog, "");
-  await writeFile(builds, "");
-  const env: NodeJS.ProcessEnv = {
-    PATH: `${sandbox}:/usr/bin:/bin`,
-    CALL_LOG: callLog,
-    BUILDS: builds,
-    SECRETS_FILE: path.join(dir, "secrets.env"),
-    ALERTMANAGER_SECRETS_FILE: path.join(dir, "receivers.env"),
-    ...extraEnv,
-  };
-  if (secrets !== undefined) await writeFile(path.join(dir, "secrets.env"), secrets);
-  await writeFile(path.join(dir, "receivers.env"), receivers);
-  const result = await run("bash", [deployScript, ...args], { env, timeoutMs: 30_000 });
-  // The generated kustomization lives in a temp dir that deploy.sh removes; name it for comparisons.
-  const calls = (await readFile(callLog, "utf8"))
-    .split("\n")
-    .filter(Boolean)
-    .map((c) => c.replace(/\/tmp\/tmp\.[A-Za-z0-9]+\//g, "$WORK/"));
-  return { ...result, calls, builds: parseManifests(await readFile(builds, "utf8")) };
-}
+import { runTool } from "./support/tools.js";
 
 describe("deploy/scripts/deploy.sh", () => {
   it("is shellcheck-clean", async () => {
@@ -105,7 +34,9 @@ describe("deploy/scripts/deploy.sh", () => {
     // of step 7 (`create … | apply`) run their stand-ins concurrently: compared as sets.
     const deployDir = path.resolve(path.dirname(deployScript), "..");
     const relative = calls.map((c) => c.replaceAll(deployDir, "deploy"));
-    const monitoringStart = relative.findIndex((c) => c.startsWith("kubectl create namespace"));
+    // The group starts right after step 6's apply: which of its concurrent calls logs first varies.
+    const monitoringStart =
+      relative.findIndex((c) => c.endsWith("crisislen.dev/deploy-step=autoscaling")) + 1;
     const pipelines = relative.slice(monitoringStart, monitoringStart + 4);
     expect([...pipelines].sort()).toEqual(
       [
@@ -269,9 +200,71 @@ describe("deploy/scripts/deploy.sh", () => {
     const missing = await deploy(["production"], undefined);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/secrets file .*secrets\.env not found/);
-    const noKey = await deploy(["production"], GOOD_SECRETS.replace(/^REDIS_PASSWORD=.*$/m, ""));
+    const noKey = await deploy(["production"], "OTHER=1\n");
     expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toMatch(/has no REDIS_PASSWORD/);
+    expect(noKey.stderr).toMatch(/secrets\.env has no SECRET_KEY/);
+  });
+
+  it("refuses a missing database passwords file, a missing password and a placeholder", async () => {
+    const withPasswords = (passwords: string | null) =>
+      deploy(["production"], GOOD_SECRETS, {}, GOOD_RECEIVERS, passwords);
+    const missing = await withPasswords(null);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /secrets file .*db-passwords\.env not found; copy .*overlays\/db-passwords\.env\.example there/,
+    );
+    const noKey = await withPasswords("POSTGRES_PASSWORD=s3cret\n");
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/db-passwords\.env has no REDIS_PASSWORD/);
+    const placeholder = await withPasswords(GOOD_DB_PASSWORDS.replace("s3cret", "CHANGE_ME"));
+    expect(placeholder.code).toBe(1);
+    expect(placeholder.stderr).toMatch(
+      /POSTGRES_PASSWORD in .*db-passwords\.env is still a placeholder; refusing to deploy/,
+    );
+    for (const run of [missing, noKey, placeholder]) expect(run.calls).toEqual([]);
+  });
+
+  // The pre-split layout kept the database passwords in secrets.env; kustomize would fail on the
+  // repeated key with a message about a "configmap", far from the cause.
+  it("refuses a secrets file that still holds a database password, naming where it belongs", async () => {
+    const { code, stderr, calls } = await deploy(
+      ["production"],
+      `${GOOD_SECRETS}POSTGRES_PASSWORD=s3cret\n`,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^deploy\.sh: POSTGRES_PASSWORD is in .*\/secrets\.env; it belongs in .*\/db-passwords\.env only \(the database pods read that file's Secret\)\n$/,
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it("generates the app's Secret from both files and the databases' from the passwords only", async () => {
+    const { code, stderr, builds } = await deploy(["production"], GOOD_SECRETS, {
+      RECORD_BUILDS: "1",
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const secrets = new Map(
+      builds
+        .filter((o) => o.kind === "Secret")
+        .map((o) => [
+          o.metadata.name.replace(/-[a-z0-9]{10}$/, "-<hash>"),
+          Object.fromEntries(
+            Object.entries(o.data as Record<string, string>).map(([k, v]) => [
+              k,
+              Buffer.from(v, "base64").toString("utf8"),
+            ]),
+          ),
+        ]),
+    );
+    expect(Object.fromEntries(secrets)).toEqual({
+      "crisislen-api-secrets-<hash>": {
+        SECRET_KEY: "0123456789abcdef",
+        POSTGRES_PASSWORD: "s3cret",
+        REDIS_PASSWORD: "r3dis",
+      },
+      "crisislen-db-passwords": { POSTGRES_PASSWORD: "s3cret", REDIS_PASSWORD: "r3dis" },
+    });
   });
 
   it("rejects an unknown environment with usage", async () => {
@@ -290,6 +283,7 @@ describe("deploy/scripts/deploy.sh", () => {
       /^\+ kubectl -n crisislen rollout status deployment\/crisislen-api --timeout=300s$/m,
     );
     expect(stdout).not.toContain("s3cret");
+    expect(stdout).not.toContain("r3dis");
     expect(stdout).not.toContain("hooks.slack.com");
   });
 });

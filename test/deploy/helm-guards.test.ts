@@ -1,8 +1,9 @@
 /**
  * Values the chart refuses, and the settings that must hold together (findings #7, #8, #9, #11 of the
- * deploy review): CHANGE_ME secrets without an explicit opt-in, replica bounds, the V8 heap against
- * the memory limit and the HPA's memory target, the grace period against the drain; a rotated
- * existingSecret rolling the pods; spreading over zones. Every refusal names the value.
+ * deploy review): CHANGE_ME secrets without an explicit opt-in, a database reading the app's Secret,
+ * replica bounds, the V8 heap against the memory limit and the HPA's memory target, the grace period
+ * against the drain; a rotated existingSecret rolling the pods; spreading over zones. Every refusal
+ * names the value.
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { describe, expect, it } from "vitest";
@@ -20,26 +21,58 @@ async function refusal(options: Parameters<typeof helmTemplateRaw>[0]): Promise<
 
 describe("helm chart: refused values", () => {
   // Finding #8: the chart installed with CHANGE_ME secrets.
-  it("refuses the CHANGE_ME placeholder secrets unless secret.allowPlaceholders is set", async () => {
+  it("refuses the CHANGE_ME placeholders, the app's and the databases', unless secret.allowPlaceholders is set", async () => {
     expect(await refusal({ allowPlaceholders: false })).toBe(
-      "crisislen: secret.values.POSTGRES_PASSWORD is still the CHANGE_ME placeholder. Set secret.existingSecret to a Secret you manage, pass real values from outside git (-f secrets.yaml), or set secret.allowPlaceholders=true for a throwaway cluster",
+      "crisislen: secret.values.SECRET_KEY is still the CHANGE_ME placeholder. Set secret.existingSecret to a Secret you manage, pass real values from outside git (-f secrets.yaml), or set secret.allowPlaceholders=true for a throwaway cluster",
     );
-    const filled = ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "SECRET_KEY"].map(
-      (key) => `secret.values.${key}=${key.toLowerCase()}-from-vault`,
+    const app = "secret.values.SECRET_KEY=key-from-vault";
+    const postgres = "databasePasswords.values.POSTGRES_PASSWORD=pg-from-vault";
+    const redis = "databasePasswords.values.REDIS_PASSWORD=redis-from-vault";
+    expect(await refusal({ allowPlaceholders: false, set: [app] })).toBe(
+      'crisislen: databasePasswords.values.POSTGRES_PASSWORD is still the CHANGE_ME placeholder. Pass the password from outside git (-f db-passwords.yaml), set databasePasswords.create=false and create the Secret "crisislen-postgresql-password" (key POSTGRES_PASSWORD) yourself, or set secret.allowPlaceholders=true for a throwaway cluster',
     );
-    expect(await refusal({ allowPlaceholders: false, set: filled.slice(1) })).toContain(
-      "secret.values.POSTGRES_PASSWORD is still the CHANGE_ME placeholder",
+    expect(await refusal({ allowPlaceholders: false, set: [app, postgres] })).toContain(
+      'databasePasswords.values.REDIS_PASSWORD is still the CHANGE_ME placeholder. Pass the password from outside git (-f db-passwords.yaml), set databasePasswords.create=false and create the Secret "crisislen-redis-password" (key REDIS_PASSWORD)',
     );
-    expect(await refusal({ allowPlaceholders: false, set: filled })).toBe("");
-    expect(await refusal({ allowPlaceholders: false })).not.toBe("");
+    expect(await refusal({ allowPlaceholders: false, set: [app, postgres, redis] })).toBe("");
     expect(await refusal({ allowPlaceholders: true })).toBe("");
-    // Production values read an existing Secret: no placeholder, no opt-in needed.
+    // Nothing reads the placeholder of a disabled database, or the values when you create the Secrets.
+    expect(
+      await refusal({ allowPlaceholders: false, set: [app, postgres, "redis.enabled=false"] }),
+    ).toBe("");
+    expect(
+      await refusal({ allowPlaceholders: false, set: [app, "databasePasswords.create=false"] }),
+    ).toBe("");
+    // Production values read Secrets created beforehand: no placeholder, no opt-in needed.
     expect(
       await refusal({
         allowPlaceholders: false,
         release: "crisislen-api",
         valuesFiles: PRODUCTION,
       }),
+    ).toBe("");
+  });
+
+  // Chart 0.1.0 kept the passwords in the app's Secret, which the PostgreSQL pods mount whole.
+  it("refuses the pre-split layout: a database reading the app's Secret, a password in secret.values", async () => {
+    expect(
+      await refusal({
+        release: "crisislen-api",
+        valuesFiles: PRODUCTION,
+        set: [
+          "postgresql.auth.existingSecret=crisislen-api-secrets",
+          "redis.auth.existingSecret=crisislen-api-secrets",
+        ],
+      }),
+    ).toBe(
+      'crisislen: postgresql.auth.existingSecret renders as "crisislen-api-secrets", the app\'s Secret: the postgresql pods would read SECRET_KEY and every other app secret. Give the database a Secret holding its password only (databasePasswords; CHANGELOG, "Upgrading")',
+    );
+    expect(await refusal({ set: ["secret.values.REDIS_PASSWORD=redis-0123456789"] })).toBe(
+      'crisislen: secret.values.REDIS_PASSWORD is no longer read: the database passwords moved to databasePasswords.values.REDIS_PASSWORD, so the database pods read their own Secret instead of the app\'s (with SECRET_KEY). Move it there, with the same value (CHANGELOG, "Upgrading")',
+    );
+    // With Redis off, a REDIS_PASSWORD of the app's own (an external Redis) is the app's business.
+    expect(
+      await refusal({ set: ["redis.enabled=false", "secret.values.REDIS_PASSWORD=external"] }),
     ).toBe("");
   });
 
@@ -65,8 +98,16 @@ describe("helm chart: refused values", () => {
       "crisislen: config.shutdownDrainDelayMs (20000) must be below config.shutdownTimeoutMs (20000), the bound of the whole shutdown",
     ],
     [
-      ["secret.existingSecret=vault-synced"],
-      'crisislen: postgresql.auth.existingSecret renders as "crisislen-secrets" but the app reads Secret "vault-synced"; keep them equal so the app and the database share one password',
+      ["secret.existingSecret=vault-synced", "redis.auth.existingSecret=vault-synced"],
+      'crisislen: redis.auth.existingSecret renders as "vault-synced", the app\'s Secret: the redis pods would read SECRET_KEY and every other app secret. Give the database a Secret holding its password only (databasePasswords; CHANGELOG, "Upgrading")',
+    ],
+    [
+      ["postgresql.auth.existingSecret=shared", "redis.auth.existingSecret=shared"],
+      'crisislen: postgresql.auth.existingSecret and redis.auth.existingSecret both render as "shared": PostgreSQL mounts every key of its Secret, so it would read the Redis password; give each database its own Secret',
+    ],
+    [
+      ["postgresql.auth.existingSecret="],
+      'crisislen: postgresql.auth.existingSecret is empty; the chart passes the postgresql password to the database and to the app through that Secret (default "{{ .Release.Name }}-postgresql-password")',
     ],
     [
       ["resources.limits.memory=1Pi"],
@@ -92,8 +133,9 @@ describe("helm chart: refused values", () => {
       await refusal({
         set: [
           "secret.existingSecret=vault-synced",
-          "postgresql.auth.existingSecret=vault-synced",
-          "redis.auth.existingSecret=vault-synced",
+          "databasePasswords.create=false",
+          "postgresql.auth.existingSecret=vault-postgresql",
+          "redis.auth.existingSecret=vault-redis",
         ],
       }),
     ).toBe("");
@@ -102,7 +144,7 @@ describe("helm chart: refused values", () => {
 
 describe("helm chart: rollout and placement", () => {
   // Finding #7: with existingSecret the checksum never changed, so a rotation rolled nothing.
-  it("rolls the pods when secret.revision changes with an existingSecret, and not otherwise", async () => {
+  it("rolls the pods when secret.revision changes with Secrets created outside the chart, and not otherwise", async () => {
     const checksum = async (set: string[]) =>
       findOne<IDeployment>(
         await helmTemplate({ release: "crisislen-api", valuesFiles: PRODUCTION, set }),

@@ -21,9 +21,9 @@ const allExprs = [
 ];
 
 describe("PromQL of the dashboard and the alerts", () => {
-  it("has a query for each of the eight panels, the three SLO panels, and one per alert", () => {
-    expect(new Set(dashboardQueries.map((q) => q.panelTitle)).size).toBe(11);
-    expect(ruleExprs).toHaveLength(4);
+  it("has a query for each of the nine panels, the three SLO panels, and one per alert", () => {
+    expect(new Set(dashboardQueries.map((q) => q.panelTitle)).size).toBe(12);
+    expect(ruleExprs).toHaveLength(5);
   });
 
   it("parses every expression with Prometheus' grammar", () => {
@@ -130,9 +130,10 @@ describe("Grafana dashboard conventions", () => {
     expect(dashboard.schemaVersion).toBe(39);
   });
 
-  it("takes its datasource, namespace and job from variables", () => {
+  it("takes its datasource, cluster, namespace and job from variables", () => {
     expect(dashboard.templating.list.map((v) => [v.name, v.type])).toEqual([
       ["datasource", "datasource"],
+      ["cluster", "query"],
       ["namespace", "query"],
       ["job", "query"],
     ]);

@@ -8,11 +8,12 @@ import { promtool, promtoolTest, writeRuleFile } from "./support/promtool.js";
 const rules = loadAlertRuleGroups().flatMap((g) => g.rules);
 
 describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () => {
-  it("defines exactly the four alerts of the spec with their for and severity", () => {
+  it("defines the four alerts of the spec and EventLoopSaturated, with their for and severity", () => {
     expect(rules.map((r) => [r.alert, r.for, r.labels?.severity])).toEqual([
       ["HighErrorRate", "5m", "critical"],
       ["HighCPUUsage", "10m", "warning"],
       ["HighMemoryUsage", "5m", "warning"],
+      ["EventLoopSaturated", "5m", "warning"],
       ["APIDown", "1m", "critical"],
     ]);
   });
@@ -34,7 +35,7 @@ describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () =
     const dir = await writeRuleFile(loadAlertRuleGroups());
     const result = await promtool(["check", "rules", "rules.yaml"], dir);
     expect(result.stderr).toBe("");
-    expect(result.stdout).toContain("SUCCESS: 4 rules found");
+    expect(result.stdout).toContain("SUCCESS: 5 rules found");
   });
 
   it("passes the promtool unit tests: each alert fires above its threshold after its for, silent below", async () => {
@@ -45,6 +46,9 @@ describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () =
       "HighErrorRate below threshold",
       "HighCPUUsage",
       "HighMemoryUsage",
+      "EventLoopSaturated on utilisation",
+      "EventLoopSaturated on delay",
+      "EventLoopSaturated silent on a single spike",
       "APIDown when every target is down",
       "APIDown when no target exists",
       "APIDown when one namespace vanishes and another stays",
@@ -66,5 +70,18 @@ describe("PrometheusRule deploy/monitoring/prometheus/prometheusrule.yaml", () =
     );
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("alertname: HighErrorRate, time: 10m");
+  });
+  it("fails the EventLoopSaturated unit tests when either threshold is loosened", async () => {
+    const expr = rules.find((r) => r.alert === "EventLoopSaturated")?.expr ?? "";
+    const loosened = expr.replace("> 0.9,", "> 0.99,").replace("> 0.2,", "> 0.5,");
+    expect(loosened).not.toBe(expr);
+    const groups = loadAlertRuleGroups({ EventLoopSaturated: { expr: loosened } });
+    const result = await promtoolTest(
+      await writeRuleFile(groups),
+      readFileSync(alertTestsFile, "utf8"),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("name: EventLoopSaturated on utilisation");
+    expect(result.stdout + result.stderr).toContain("name: EventLoopSaturated on delay");
   });
 });

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readableSecretKeys } from "./support/cross-reference.js";
 import { findOne, parseManifests } from "./support/manifests.js";
 import { deployDir, repoRoot } from "./support/paths.js";
 import { run, toolPath } from "./support/tools.js";
@@ -102,7 +103,7 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
     expect(blocks[1]).toContain("scripts/deploy.sh");
   });
 
-  it("Helm: every command succeeds, and the release reads the Secret the block creates", async () => {
+  it("Helm: every command succeeds, and the release reads the Secrets the block creates, each database only its own", async () => {
     const { code, stderr, calls } = await runBlock(deployBlocks()[0]!);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -110,20 +111,51 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
       "helm dependency build",
       "kubectl create namespace",
       "kubectl -n crisislen",
+      "kubectl -n crisislen",
+      "kubectl -n crisislen",
       "helm upgrade --install",
     ]);
-    const secret = /create secret generic (\S+)/.exec(calls[2]!)?.[1];
-    const keys = [...calls[2]!.matchAll(/--from-literal=(\w+)=/g)].map((m) => m[1]);
-    const objects = parseManifests(await readFile(path.join(project, "rendered.yaml"), "utf8"));
-    const deployment = findOne<IDeployment>(objects, "Deployment", "crisislen-api");
-    expect(deployment.spec?.template.spec?.containers[0]?.envFrom).toContainEqual({
-      secretRef: { name: secret },
+    // Secret name → the keys the block gives it, each an openssl 64-hex-digit value.
+    const created = new Map<string, string[]>();
+    for (const call of calls.slice(2, 5)) {
+      const name = /^kubectl -n crisislen create secret generic (\S+) /.exec(call)?.[1];
+      const pairs = [...call.matchAll(/--from-literal=(\w+)=(\S*)/g)];
+      expect(name, call).toBeDefined();
+      for (const [, key, value] of pairs) expect(value, `${name} ${key}`).toMatch(/^[0-9a-f]{64}$/);
+      created.set(
+        name!,
+        pairs.map((m) => m[1]!),
+      );
+    }
+    expect(Object.fromEntries(created)).toEqual({
+      "crisislen-api-secrets": ["SECRET_KEY"],
+      "crisislen-api-postgresql-password": ["POSTGRES_PASSWORD"],
+      "crisislen-api-redis-password": ["REDIS_PASSWORD"],
     });
-    const databaseSecrets = JSON.stringify(objects.filter((o) => o.kind === "StatefulSet"));
-    expect(databaseSecrets.match(new RegExp(`"secretName":"${secret}"`, "g"))).toHaveLength(2);
-    expect(keys.sort()).toEqual(["POSTGRES_PASSWORD", "REDIS_PASSWORD", "SECRET_KEY"]);
-    // openssl's 64 hex digits, not a placeholder.
-    expect(calls[2]).toMatch(/SECRET_KEY=[0-9a-f]{64} /);
+    const keysOf = (name: string) => {
+      const keys = created.get(name);
+      if (!keys)
+        throw new Error(`the release reads Secret ${name}, which the block does not create`);
+      return keys;
+    };
+    const objects = parseManifests(await readFile(path.join(project, "rendered.yaml"), "utf8"));
+    expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
+    const deployment = findOne<IDeployment>(objects, "Deployment", "crisislen-api");
+    expect(readableSecretKeys(deployment as never, keysOf)).toEqual([
+      "crisislen-api-postgresql-password/POSTGRES_PASSWORD",
+      "crisislen-api-redis-password/REDIS_PASSWORD",
+      "crisislen-api-secrets/SECRET_KEY",
+    ]);
+    const database = (chart: string) =>
+      objects.find(
+        (o) => o.kind === "StatefulSet" && o.metadata.labels?.["app.kubernetes.io/name"] === chart,
+      );
+    expect(readableSecretKeys(database("postgresql") as never, keysOf)).toEqual([
+      "crisislen-api-postgresql-password/POSTGRES_PASSWORD",
+    ]);
+    expect(readableSecretKeys(database("redis") as never, keysOf)).toEqual([
+      "crisislen-api-redis-password/REDIS_PASSWORD",
+    ]);
   });
 
   it("deploy.sh: refuses the copied templates as pasted, runs once they are filled in", async () => {
@@ -134,8 +166,8 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
       /SECRET_KEY in secrets\.env is still a placeholder; refusing to deploy/,
     );
     expect(refused.calls).toEqual([]);
-    // The user fills both files in; the cp lines would overwrite them, so run the rest.
-    for (const file of ["secrets.env", "alertmanager-receivers.env"]) {
+    // The user fills the three files in; the cp lines would overwrite them, so run the rest.
+    for (const file of ["secrets.env", "db-passwords.env", "alertmanager-receivers.env"]) {
       const text = await readFile(path.join(project, file), "utf8");
       await writeFile(
         path.join(project, file),

@@ -18,11 +18,14 @@ import {
   labelsMatch,
   mountedSecrets,
   podsSelectedBy,
+  readableSecretKeys,
   serviceBackends,
   serviceOfUrl,
   servicePort,
 } from "./support/cross-reference.js";
+import { containerEnv } from "./support/container-env.js";
 import { helmLint, helmTemplateRaw } from "./support/helm.js";
+import { PRODUCTION_SECRETS } from "./support/helm-secrets.js";
 import { kustomizeOverlay } from "./support/kustomize.js";
 import { findOne, parseManifests, type KubeObject } from "./support/manifests.js";
 import { chartDir, deployDir } from "./support/paths.js";
@@ -83,6 +86,8 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
         // A release name without "crisislen" in it exercises the "<release>-<chart>" names.
         renderApp("default values, release claims", "claims", []),
         renderApp("production values, release crisislen-api", "crisislen-api", PRODUCTION),
+        renderApp("default values, release crisislen-api", "crisislen-api", []),
+        renderApp("production values, release claims", "claims", PRODUCTION),
       ]),
       kustomizeOverlay("production"),
       renderUpstream("jaeger", "jaeger", "monitoring", [
@@ -150,39 +155,120 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
       );
       expect(value("REDIS_URL"), label).toMatch(/^redis:\/\/:\$\(REDIS_PASSWORD\)@/);
     }
-    expect(appDeployment(apps[0]!.objects).spec?.template.spec?.containers[0]?.env).toContainEqual({
-      name: "DATABASE_URL",
-      value: "postgresql://crisislen:$(POSTGRES_PASSWORD)@claims-postgresql:5432/crisislen",
+    // As the kubelet builds them: the passwords come from the databases' Secrets (rendered from the
+    // placeholders with default values, created beforehand with production values).
+    const urls = apps.map(({ objects }) => {
+      const env = containerEnv(objects, appDeployment(objects), {
+        externalSecrets: PRODUCTION_SECRETS,
+      });
+      return [env.DATABASE_URL, env.REDIS_URL];
     });
-    expect(appDeployment(apps[1]!.objects).spec?.template.spec?.containers[0]?.env).toContainEqual({
-      name: "REDIS_URL",
-      value: "redis://:$(REDIS_PASSWORD)@crisislen-api-redis-master:6379/0",
-    });
+    expect(urls).toEqual([
+      [
+        "postgresql://crisislen:CHANGE_ME@claims-postgresql:5432/crisislen",
+        "redis://:CHANGE_ME@claims-redis-master:6379/0",
+      ],
+      [
+        "postgresql://crisislen:pg-0123456789@crisislen-api-postgresql:5432/crisislen",
+        "redis://:redis-0123456789@crisislen-api-redis-master:6379/0",
+      ],
+      [
+        "postgresql://crisislen:CHANGE_ME@crisislen-api-postgresql:5432/crisislen",
+        "redis://:CHANGE_ME@crisislen-api-redis-master:6379/0",
+      ],
+      [
+        "postgresql://crisislen:pg-0123456789@claims-postgresql:5432/crisislen",
+        "redis://:redis-0123456789@claims-redis-master:6379/0",
+      ],
+    ]);
   });
 
-  it("lets the databases read their passwords from the app's Secret, with the keys the app reads", () => {
+  // The chart kept one Secret (SECRET_KEY and both passwords), and PostgreSQL mounts its Secret
+  // whole (password files): the database pods could read the app's SECRET_KEY.
+  it("Helm path: each database's pods read only their own password, from a Secret without the app's keys", () => {
+    // label → the app's Secret, PostgreSQL's, Redis'
+    const expected: Record<string, [string, string, string]> = {
+      "default values, release claims": [
+        "claims-secrets",
+        "claims-postgresql-password",
+        "claims-redis-password",
+      ],
+      "production values, release crisislen-api": [
+        "crisislen-api-secrets",
+        "crisislen-api-postgresql-password",
+        "crisislen-api-redis-password",
+      ],
+      "default values, release crisislen-api": [
+        "crisislen-api-secrets",
+        "crisislen-api-postgresql-password",
+        "crisislen-api-redis-password",
+      ],
+      "production values, release claims": [
+        "crisislen-api-secrets",
+        "crisislen-api-postgresql-password",
+        "crisislen-api-redis-password",
+      ],
+    };
     for (const { label, objects } of apps) {
+      const [appSecret, postgresSecret, redisSecret] = expected[label]!;
+      const keysOf = (name: string) => {
+        const rendered = objects.find((o) => o.kind === "Secret" && o.metadata.name === name) as
+          ISecret | undefined;
+        if (rendered) return Object.keys({ ...rendered.data, ...rendered.stringData }).sort();
+        const external = PRODUCTION_SECRETS[name];
+        if (!external) throw new Error(`${label}: Secret ${name} is neither rendered nor created`);
+        return Object.keys(external);
+      };
+      const readable = (chart: string) =>
+        objects
+          .filter(
+            (o) =>
+              o.kind === "StatefulSet" && o.metadata.labels?.["app.kubernetes.io/name"] === chart,
+          )
+          .map((o) => readableSecretKeys(o as never, keysOf));
+      expect(readable("postgresql"), label).toEqual([[`${postgresSecret}/POSTGRES_PASSWORD`]]);
+      expect(readable("redis"), label).toEqual([[`${redisSecret}/REDIS_PASSWORD`]]);
+      // The app reads its own Secret whole and each password by key, from the databases' Secrets.
       const app = appDeployment(objects);
-      const secretName = app.spec?.template.spec?.containers[0]?.envFrom?.find((s) => s.secretRef)
-        ?.secretRef?.name;
-      for (const chart of ["postgresql", "redis"]) {
-        const databases = objects.filter(
-          (o) =>
-            o.kind === "StatefulSet" && o.metadata.labels?.["app.kubernetes.io/name"] === chart,
-        );
-        expect(databases.length, `${label} ${chart}`).toBe(1);
-        expect(mountedSecrets(databases[0] as never), `${label} ${chart}`).toContain(secretName);
+      expect(readableSecretKeys(app as never, keysOf), label).toEqual(
+        [
+          `${appSecret}/SECRET_KEY`,
+          `${postgresSecret}/POSTGRES_PASSWORD`,
+          `${redisSecret}/REDIS_PASSWORD`,
+        ].sort(),
+      );
+      // No other workload of the release reads the app's Secret.
+      const others = objects.filter(
+        (o) =>
+          ["Deployment", "StatefulSet", "DaemonSet", "Job", "Pod"].includes(o.kind) &&
+          o !== (app as unknown),
+      );
+      expect(others.length, label).toBeGreaterThanOrEqual(2);
+      for (const other of others) {
+        const keys =
+          other.kind === "Pod"
+            ? readableSecretKeys({ spec: { template: other } } as never, keysOf)
+            : readableSecretKeys(other as never, keysOf);
+        expect(
+          keys.filter((k) => k.startsWith(`${appSecret}/`)),
+          `${label} ${other.kind} ${other.metadata.name}`,
+        ).toEqual([]);
       }
-      const ownSecret = objects.find(
-        (o) => o.kind === "Secret" && o.metadata.name === secretName,
-      ) as ISecret | undefined;
-      if (ownSecret) {
-        expect(Object.keys(ownSecret.stringData ?? {}).sort(), label).toEqual([
-          "POSTGRES_PASSWORD",
-          "REDIS_PASSWORD",
-          "SECRET_KEY",
-        ]);
-      }
+      // The Secrets the chart renders (default values) hold exactly those keys; production renders none.
+      const renderedSecrets = Object.fromEntries(
+        objects
+          .filter((o) => o.kind === "Secret")
+          .map((o) => [o.metadata.name, keysOf(o.metadata.name)]),
+      );
+      expect(renderedSecrets, label).toEqual(
+        label.startsWith("default")
+          ? {
+              [appSecret]: ["SECRET_KEY"],
+              [postgresSecret]: ["POSTGRES_PASSWORD"],
+              [redisSecret]: ["REDIS_PASSWORD"],
+            }
+          : {},
+      );
     }
   });
 
@@ -231,9 +317,27 @@ describe.skipIf(missing !== undefined)(missing ? `${title} (skipped: ${missing})
       ).toBe(true);
       expect(containerPorts(database!), variable).toContain(rule?.ports?.[0]?.port);
     }
-    expect(Object.keys(passwords.data ?? {})).toEqual(
-      expect.arrayContaining(["POSTGRES_PASSWORD", "REDIS_PASSWORD"]),
-    );
+    expect(Object.keys(passwords.data ?? {}).sort()).toEqual([
+      "POSTGRES_PASSWORD",
+      "REDIS_PASSWORD",
+    ]);
+  });
+
+  // The overlays generated the database Secret from the whole secrets.env: postgresql mounts its
+  // Secret whole (password files), so the database pods could read SECRET_KEY.
+  it("kustomize path: the database pods can read their passwords and no app secret", () => {
+    const keysOf = (name: string) =>
+      Object.keys(findOne<ISecret>(overlay, "Secret", name).data ?? {});
+    const readable = (release: Rendered) =>
+      release.objects
+        .filter((o) => o.kind === "StatefulSet")
+        .map((o) =>
+          readableSecretKeys(o as unknown as Parameters<typeof mountedSecrets>[0], keysOf),
+        );
+    expect(readable(postgresql)).toEqual([
+      ["crisislen-db-passwords/POSTGRES_PASSWORD", "crisislen-db-passwords/REDIS_PASSWORD"],
+    ]);
+    expect(readable(redis)).toEqual([["crisislen-db-passwords/REDIS_PASSWORD"]]);
   });
 
   // Finding #2: the OTLP endpoint named a Service the pinned chart did not render.

@@ -129,3 +129,19 @@ describe.each([
     expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 });
+
+describe("METRICS_ON_APP_PORT", () => {
+  it.each(["fastify-claims", "express-claims"])(
+    "examples/%s refuses a value other than true or false, naming it",
+    async (example) => {
+      const app = startNode(
+        `examples/${example}/server.mjs`,
+        [],
+        cleanEnv({ PORT: "0", METRICS_PORT: "0", METRICS_ON_APP_PORT: "no" }),
+      );
+      expect(await app.exited).toEqual({ code: 1, signal: null });
+      expect(app.output).toContain('METRICS_ON_APP_PORT must be "true" or "false", got "no"');
+    },
+    20_000,
+  );
+});

@@ -134,6 +134,8 @@ beforeAll(async () => {
     cleanEnv({
       PORT: "0",
       METRICS_PORT: "0",
+      // As deployed (the ConfigMap): the exposition only on the metrics port, which is scraped.
+      METRICS_ON_APP_PORT: "false",
       OTEL_TRACES_EXPORTER: "none",
       SCORING_DELAY_MS: String(SCORING_DELAY_MS),
       REPORT_FAIL_EVERY: String(REPORT_FAIL_EVERY),
@@ -177,14 +179,14 @@ afterAll(async () => {
 });
 
 describe("e2e: the Fastify example scraped by a real Prometheus with the shipped alerts", () => {
-  it("scrapes the app's metrics port and loads the PrometheusRule's four alerts", async () => {
+  it("scrapes the app's metrics port and loads the PrometheusRule's five alerts", async () => {
     expect(await prometheus.value(`up{${SELECTOR}}`)).toBe(1);
     const rules = await prometheus.waitFor("every rule evaluated", 10_000, async () => {
       const loaded = await prometheus.rules();
       return loaded.every((rule) => rule.health === "ok") ? loaded : undefined;
     });
     expect(rules.map((rule) => rule.name).sort()).toEqual(
-      ["APIDown", "HighCPUUsage", "HighErrorRate", "HighMemoryUsage"].sort(),
+      ["APIDown", "EventLoopSaturated", "HighCPUUsage", "HighErrorRate", "HighMemoryUsage"].sort(),
     );
     const ready = await api.call("GET", "/health/ready");
     expect(ready).toMatchObject({ status: 200, body: { status: "ok" } });
@@ -397,6 +399,24 @@ describe("e2e: the Fastify example scraped by a real Prometheus with the shipped
       );
       measured.activeWorkflowsPeak = peak;
       expect(peak).toBe(1);
+    });
+
+    it("Event loop: the pod's busy share (0 to 1, far below saturation) and p99 delay (about the 10 ms sampling interval); EventLoopSaturated never pending", async () => {
+      checkedPanels.add("Event loop: busy share and p99 delay per pod");
+      const [busy, delay] = panels.filter(
+        (query) => query.panelTitle === "Event loop: busy share and p99 delay per pod",
+      );
+      const busyShare = await prometheus.query(busy!.expr, at);
+      const p99 = await prometheus.query(delay!.expr, at);
+      expect(busyShare.map(({ metric }) => metric.pod)).toEqual([scrapeJob.labels.pod]);
+      expect(p99.map(({ metric }) => metric.pod)).toEqual([scrapeJob.labels.pod]);
+      measured.eventLoopBusyShare = Number(busyShare[0]!.value[1]);
+      measured.eventLoopP99Seconds = Number(p99[0]!.value[1]);
+      expect(measured.eventLoopBusyShare).toBeGreaterThan(0);
+      expect(measured.eventLoopBusyShare).toBeLessThan(0.9);
+      expect(measured.eventLoopP99Seconds).toBeGreaterThan(0.001);
+      expect(measured.eventLoopP99Seconds).toBeLessThan(0.2);
+      expect(alertStates.get("EventLoopSaturated")).toBeUndefined();
     });
 
     it("checked every panel but the cluster-only and SLO ones", () => {

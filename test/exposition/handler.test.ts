@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { metricsPlugin } from "../../src/fastify/metrics.js";
 import { getMetrics, ownMetrics } from "../../src/metrics/crisislen-metrics.js";
 import { createExposition } from "../../src/exposition/handler.js";
-import { renderRegistry, wantsOpenMetrics } from "../../src/exposition/serialize.js";
+import { renderRegistry } from "../../src/exposition/serialize.js";
+import { wantsOpenMetrics } from "../../src/exposition/negotiate.js";
 import { parseExposition, valueOf } from "../support/exposition.js";
 
 const run = promisify(execFile);

@@ -2,10 +2,16 @@ import { Readable } from "node:stream";
 import fastify5 from "fastify";
 import fastify4 from "fastify4";
 import { Registry } from "prom-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { metricsPlugin } from "../../src/fastify/metrics.js";
 import { resetLogRateLimit, setLogger } from "../../src/kernel/logger.js";
-import { abortRequest, eventually, request } from "../support/http-client.js";
+import {
+  abortAfterArrival,
+  abortRequest,
+  eventually,
+  heldRoute,
+  request,
+} from "../support/http-client.js";
 import { parseExposition, select, seriesCount, valueOf } from "../support/exposition.js";
 
 type Factory = typeof fastify5;
@@ -223,10 +229,8 @@ describe.each(versions)("metricsPlugin on %s", (_name, Fastify) => {
   describe("on a real listening server", () => {
     async function listening() {
       const built = await build();
-      built.app.get("/slow", async () => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        return "late";
-      });
+      const slow = heldRoute("late");
+      built.app.get("/slow", slow.handle);
       built.app.get("/stream", (_req, reply) => {
         let sent = 0;
         const body = new Readable({
@@ -240,27 +244,34 @@ describe.each(versions)("metricsPlugin on %s", (_name, Fastify) => {
       });
       await built.app.listen({ port: 0, host: "127.0.0.1" });
       const port = (built.app.server.address() as { port: number }).port;
-      return { ...built, port };
+      return { ...built, port, slow };
     }
 
     it("counts a request whose client went away as 499, with the time until the abort", async () => {
-      const { port, scrape } = await listening();
-      await abortRequest(port, "/slow", { afterMs: 100 });
+      const { port, scrape, slow } = await listening();
+      onTestFinished(() => slow.release());
+      const at = await abortAfterArrival(port, "/slow", slow.started, 60);
       await eventually(
         async () => select(await scrape(), "http_requests_total", { endpoint: "/slow" }).length > 0,
       );
-      await new Promise((resolve) => setTimeout(resolve, 350)); // the handler finishes later: no second count
-      const samples = await scrape();
-      expect(select(samples, "http_requests_total", { endpoint: "/slow" })).toEqual([
+      const observedAt = performance.now();
+      const first = await scrape();
+      // The handler is still held: the duration can only run until the abort. It spans at least
+      // from the handler's start to the client's going away, and at most from the request being
+      // sent to the 499 being seen.
+      const sum = valueOf(first, "http_request_duration_seconds_sum", { endpoint: "/slow" });
+      expect(sum).toBeGreaterThanOrEqual((at.abortedAt - at.startedAt) / 1000);
+      expect(sum).toBeLessThanOrEqual((observedAt - at.sentAt) / 1000);
+      slow.release();
+      await slow.finished;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the late reply: no second count
+      expect(select(await scrape(), "http_requests_total", { endpoint: "/slow" })).toEqual([
         {
           name: "http_requests_total",
           labels: { method: "GET", endpoint: "/slow", status: "499" },
           value: 1,
         },
       ]);
-      const sum = valueOf(samples, "http_request_duration_seconds_sum", { endpoint: "/slow" });
-      expect(sum).toBeGreaterThanOrEqual(0.05);
-      expect(sum).toBeLessThan(0.29);
     });
 
     it("counts a client going away mid-stream as 499", async () => {

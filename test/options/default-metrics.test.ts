@@ -24,6 +24,9 @@ describe.each(FRAMEWORKS)("defaultMetrics on %s", (framework) => {
     expect(seriesCount(samples, "nodejs_heap_size_used_bytes")).toBe(1);
     expect(seriesCount(samples, "nodejs_active_handles_total")).toBe(1);
     expect(seriesCount(samples, "nodejs_version_info")).toBe(1);
+    // and the runtime health beside them (src/metrics/runtime-health.ts)
+    expect(seriesCount(samples, "nodejs_eventloop_utilization_ratio")).toBe(1);
+    expect(seriesCount(samples, "nodejs_heap_size_limit_bytes")).toBe(1);
   });
 
   it("prefixes their names with defaultMetrics.prefix", async () => {
@@ -31,6 +34,8 @@ describe.each(FRAMEWORKS)("defaultMetrics on %s", (framework) => {
     const samples = await app.scrape();
     expect(seriesCount(samples, "crisislen_process_cpu_user_seconds_total")).toBe(1);
     expect(seriesCount(samples, "process_cpu_user_seconds_total")).toBe(0);
+    expect(seriesCount(samples, "crisislen_nodejs_eventloop_utilization_ratio")).toBe(1);
+    expect(seriesCount(samples, "nodejs_eventloop_utilization_ratio")).toBe(0);
   });
 
   it("registers none with defaultMetrics: false", async () => {

@@ -235,23 +235,33 @@ describe("deploy assets: secrets only in Secret objects, placeholders only", () 
     expect(secrets).toBeGreaterThan(0);
   });
 
-  it("keeps the chart values, the example env file and the database values free of real secrets", () => {
+  it("keeps the chart values, the example env files and the database values free of real secrets", () => {
     const values = parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) as {
       secret: { existingSecret: string; values: Record<string, string> };
+      databasePasswords: { values: Record<string, string> };
     };
     expect(Object.values(values.secret.values).every((v) => v === PLACEHOLDER)).toBe(true);
+    expect(Object.values(values.databasePasswords.values).every((v) => v === PLACEHOLDER)).toBe(
+      true,
+    );
     const production = parse(
       readFileSync(path.join(chartDir, "values-production.yaml"), "utf8"),
-    ) as { secret?: { existingSecret?: string; values?: unknown } };
+    ) as {
+      secret?: { existingSecret?: string; values?: unknown };
+      databasePasswords?: { create?: boolean; values?: unknown };
+    };
     expect(production.secret?.existingSecret).toBeTruthy();
     expect(production.secret?.values).toBeUndefined();
+    expect(production.databasePasswords).toEqual({ create: false });
 
-    const example = readFileSync(path.join(deployDir, "k8s/overlays/secrets.env.example"), "utf8")
-      .split("\n")
-      .filter((line) => line !== "" && !line.startsWith("#"));
-    expect(example.length).toBeGreaterThan(0);
-    for (const line of example)
-      expect(line.split("=").slice(1).join("="), line).toContain(PLACEHOLDER);
+    for (const file of ["secrets.env.example", "db-passwords.env.example"]) {
+      const example = readFileSync(path.join(deployDir, "k8s/overlays", file), "utf8")
+        .split("\n")
+        .filter((line) => line !== "" && !line.startsWith("#"));
+      expect(example.length, file).toBeGreaterThan(0);
+      for (const line of example)
+        expect(line.split("=").slice(1).join("="), `${file}: ${line}`).toContain(PLACEHOLDER);
+    }
 
     for (const file of ["postgresql-values.yaml", "redis-values.yaml"]) {
       const auth = (
@@ -267,16 +277,18 @@ describe("deploy assets: secrets only in Secret objects, placeholders only", () 
     }
   });
 
-  it("git-ignores the real secrets.env files and tracks none", () => {
+  it("git-ignores the real secrets.env and db-passwords.env files and tracks none", () => {
     for (const env of ["production", "staging"]) {
-      const file = `deploy/k8s/overlays/${env}/secrets.env`;
-      expect(() =>
-        execFileSync("git", ["check-ignore", "-q", file], { cwd: repoRoot, stdio: "ignore" }),
-      ).not.toThrow();
+      for (const name of ["secrets.env", "db-passwords.env"]) {
+        const file = `deploy/k8s/overlays/${env}/${name}`;
+        expect(() =>
+          execFileSync("git", ["check-ignore", "-q", file], { cwd: repoRoot, stdio: "ignore" }),
+        ).not.toThrow();
+      }
     }
     const tracked = execFileSync("git", ["ls-files", "deploy"], { cwd: repoRoot, encoding: "utf8" })
       .split("\n")
-      .filter((f) => /secrets?\.env$|\.pem$|\.key$|id_rsa/.test(f));
+      .filter((f) => /secrets?\.env$|passwords\.env$|\.pem$|\.key$|id_rsa/.test(f));
     expect(tracked).toEqual([]);
   });
 });

@@ -125,6 +125,11 @@ describe("the package loaded three times (ESM build, CJS build, a second install
     // One family each: no copy registered its own duplicate.
     const helpLines = esm.split("\n").filter((line) => line.startsWith("# HELP "));
     expect(helpLines.length).toBe(new Set(helpLines).size);
+    for (const runtimeHealth of [
+      "nodejs_eventloop_utilization_ratio",
+      "nodejs_heap_size_limit_bytes",
+    ])
+      expect(esm.split("\n"), runtimeHealth).toContain(`# TYPE ${runtimeHealth} gauge`);
   });
 
   it("starts one tracer provider, and spans from every copy reach its one exporter", async () => {

@@ -82,3 +82,49 @@ export async function eventually(
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
+
+/**
+ * A route handler the test controls: `started` resolves (with `performance.now()`) when the
+ * handler runs, and the handler does not finish until the test calls `release()`. Tests of
+ * aborts use it instead of a sleep, so their timings do not depend on the machine's load.
+ */
+export function heldRoute<T>(result: T) {
+  let markStarted: (at: number) => void = () => undefined;
+  let release: () => void = () => undefined;
+  let markFinished: () => void = () => undefined;
+  const started = new Promise<number>((resolve) => (markStarted = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const finished = new Promise<void>((resolve) => (markFinished = resolve));
+  const handle = async (): Promise<T> => {
+    markStarted(performance.now());
+    await released;
+    markFinished();
+    return result;
+  };
+  return { handle, started, release, finished };
+}
+
+/**
+ * Sends a request, waits until the server's handler has it (`arrived`), holds the connection
+ * `holdMs` longer, then destroys it. Resolves when the socket closed, with when the request was
+ * sent, when the handler started and when the client went away (`performance.now()`).
+ */
+export function abortAfterArrival(
+  port: number,
+  path: string,
+  arrived: Promise<number>,
+  holdMs: number,
+): Promise<{ sentAt: number; startedAt: number; abortedAt: number }> {
+  return new Promise((resolve) => {
+    const sentAt = performance.now();
+    const req = http.get({ host: "127.0.0.1", port, path, agent: false });
+    req.on("error", () => undefined);
+    void arrived.then((startedAt) =>
+      setTimeout(() => {
+        const abortedAt = performance.now();
+        req.on("close", () => resolve({ sentAt, startedAt, abortedAt }));
+        req.destroy();
+      }, holdMs),
+    );
+  });
+}

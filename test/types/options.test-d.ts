@@ -6,6 +6,7 @@ import {
   getMetrics,
   instrumentApp,
   metricsHandler,
+  metricsListener,
   metricsMiddleware,
   startMetricsServer,
   traceFunction,
@@ -16,6 +17,8 @@ import type {
   InstrumentAppOptions,
   MetricsHandlerOptions,
   MetricsOptions,
+  NodeHttpMetricsOptions,
+  RequestListener,
   TraceFunctionOptions,
   TracingHandle,
 } from "../../src/index.js";
@@ -48,6 +51,33 @@ describe("Express options", () => {
     expectTypeOf(metricsHandler()).toEqualTypeOf<
       (req: IncomingMessage, res: ServerResponse) => void
     >();
+  });
+});
+
+describe("node:http options", () => {
+  it("metricsListener wraps a request listener and takes NodeHttpMetricsOptions", () => {
+    expectTypeOf(metricsListener).parameter(0).toEqualTypeOf<RequestListener>();
+    expectTypeOf(metricsListener).parameter(1).toEqualTypeOf<NodeHttpMetricsOptions>();
+    expectTypeOf(metricsListener).returns.toEqualTypeOf<
+      (req: IncomingMessage, res: ServerResponse) => void
+    >();
+    metricsListener((_req, res) => void res.end(), {
+      routes: ["/claims/:id"],
+      extraLabels: { tenant: (req) => String(req.headers["x-tenant"]) },
+      inFlight: true,
+    });
+    metricsListener(() => undefined, { routes: (req) => req.url?.split("?")[0] });
+  });
+
+  it("rejects options of the wrong type", () => {
+    // @ts-expect-error routes are required
+    metricsListener(() => undefined, {});
+    // @ts-expect-error routes are strings or a function
+    metricsListener(() => undefined, { routes: [/claims/] });
+    // @ts-expect-error the route function returns a string or undefined
+    metricsListener(() => undefined, { routes: () => 42 });
+    // @ts-expect-error skip is Express's option
+    metricsListener(() => undefined, { routes: [], skip: () => true });
   });
 });
 

@@ -1,10 +1,17 @@
 /**
  * A consumer's Fastify app, compiled by the consumer test under each tsconfig variant (ESM or
  * CommonJS output, standard or legacy decorators) against the types of the installed tarball.
- * It prints one JSON line once it listens, and shuts down when its stdin ends.
+ * It prints one JSON line once it listens, and shuts down when its stdin ends. Its log lines (with
+ * the trace fields of traceLogFields) go to the file LOG_FILE names.
  */
 import Fastify from "fastify";
-import { instrumentApp, metrics, metricsPlugin, traceFunction } from "@crisislen/observability";
+import {
+  instrumentApp,
+  metrics,
+  metricsPlugin,
+  traceFunction,
+  traceLogFields,
+} from "@crisislen/observability";
 
 interface Assessment {
   id: string;
@@ -13,7 +20,8 @@ interface Assessment {
 
 class ClaimService {
   @traceFunction("process_claim")
-  async processClaim(id: string): Promise<Assessment> {
+  async processClaim(id: string, log: { info(msg: string): void }): Promise<Assessment> {
+    log.info("processing claim");
     metrics.countItems();
     metrics.recordRiskScore(0.42);
     return { id, risk: 0.42 };
@@ -21,17 +29,21 @@ class ClaimService {
 }
 
 async function main(): Promise<void> {
-  const app = Fastify();
+  const app = Fastify({
+    logger: { mixin: traceLogFields, file: process.env.LOG_FILE ?? "/dev/null" },
+  });
   const tracing = await instrumentApp(app, {
     serviceName: process.env.CONSUMER_NAME ?? "consumer",
   });
   await app.register(metricsPlugin);
   const service = new ClaimService();
-  app.get<{ Params: { id: string } }>("/claims/:id", (request) =>
-    service.processClaim(request.params.id),
-  );
+  app.get<{ Params: { id: string } }>("/claims/:id", (request) => {
+    request.log.info("claim requested");
+    return service.processClaim(request.params.id, request.log);
+  });
   app.get("/internal/ping", { config: { metrics: false } }, async () => "pong");
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  app.log.info("ready");
   console.log(
     JSON.stringify({
       address,

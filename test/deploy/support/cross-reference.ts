@@ -15,15 +15,22 @@ interface ServiceSpec {
   ports: ServicePort[];
 }
 
+interface PodContainer {
+  ports?: { containerPort: number; name?: string }[];
+  env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  envFrom?: { secretRef?: { name: string } }[];
+}
+
 interface PodTemplateOwner {
   spec: {
     template: {
       metadata: { labels?: Record<string, string> };
       spec: {
-        containers: { ports?: { containerPort: number; name?: string }[] }[];
+        containers: PodContainer[];
+        initContainers?: PodContainer[];
         volumes?: {
           name: string;
-          secret?: { secretName: string };
+          secret?: { secretName: string; items?: { key: string }[] };
           persistentVolumeClaim?: { claimName: string };
         }[];
       };
@@ -62,14 +69,14 @@ export function servicePort(objects: KubeObject[], name: string, port: number): 
   return found;
 }
 
-/** The workloads (Deployment, StatefulSet) whose pods a Service or a NetworkPolicy peer selects. */
+/** The workloads (Deployment, StatefulSet, DaemonSet) whose pods a Service or a NetworkPolicy peer selects. */
 export function podsSelectedBy(
   objects: KubeObject[],
   selector: Record<string, string>,
 ): (KubeObject & PodTemplateOwner)[] {
   return objects.filter(
     (o): o is KubeObject & PodTemplateOwner =>
-      ["Deployment", "StatefulSet"].includes(o.kind) &&
+      ["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind) &&
       labelsMatch(selector, (o as unknown as PodTemplateOwner).spec.template.metadata.labels ?? {}),
   );
 }
@@ -88,6 +95,33 @@ export function containerPorts(workload: PodTemplateOwner): number[] {
 }
 
 /** The Secrets a workload mounts as volumes. */
+/**
+ * The Secret keys a workload's pods can read, as `<secret>/<key>`, sorted: every key of a Secret
+ * mounted as a volume (only its `items` when it lists some) or taken whole through `envFrom`, and
+ * each `secretKeyRef`. `keysOf` gives a Secret's keys.
+ */
+export function readableSecretKeys(
+  workload: PodTemplateOwner,
+  keysOf: (secret: string) => string[],
+): string[] {
+  const pod = workload.spec.template.spec;
+  const whole = (secret: string) => keysOf(secret).map((key) => `${secret}/${key}`);
+  const keys = (pod.volumes ?? []).flatMap((v) => {
+    if (!v.secret) return [];
+    const { secretName, items } = v.secret;
+    return items ? items.map((item) => `${secretName}/${item.key}`) : whole(secretName);
+  });
+  for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+    for (const source of container.envFrom ?? [])
+      if (source.secretRef) keys.push(...whole(source.secretRef.name));
+    for (const variable of container.env ?? []) {
+      const ref = variable.valueFrom?.secretKeyRef;
+      if (ref) keys.push(`${ref.name}/${ref.key}`);
+    }
+  }
+  return [...new Set(keys)].sort();
+}
+
 export function mountedSecrets(workload: PodTemplateOwner): string[] {
   return (workload.spec.template.spec.volumes ?? []).flatMap((v) => v.secret?.secretName ?? []);
 }

@@ -20,10 +20,13 @@ export interface PanelQuery {
 }
 
 /**
- * Values that make the queries runnable outside Grafana: the namespace and job the raw manifests
- * deploy, `$__rate_interval` at 4 × the 30 s scrape interval (Grafana's own floor), `$__range` 1h.
+ * Values that make the queries runnable outside Grafana: every cluster (the variable's "All", `.*`,
+ * which also matches a Prometheus whose series carry no cluster label), the namespace and job the
+ * raw manifests deploy, `$__rate_interval` at 4 × the 30 s scrape interval (Grafana's own floor),
+ * `$__range` 1h.
  */
 export const DEFAULT_VARIABLES: Readonly<Record<string, string>> = {
+  cluster: ".*",
   namespace: "crisislen",
   job: "crisislen-api",
   __rate_interval: "2m",

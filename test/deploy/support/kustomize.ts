@@ -13,9 +13,9 @@ export async function kustomize(dir: string): Promise<KubeObject[]> {
 let k8sCopy: Promise<string> | undefined;
 
 /**
- * A temp copy of deploy/k8s in which each overlay has the secrets.env it generates its Secrets
- * from (git-ignored, so absent from a checkout): the committed template, placeholders and all, as a
- * user's copy looks before it is filled in. Made once per test file.
+ * A temp copy of deploy/k8s in which each overlay has the secrets.env and db-passwords.env it
+ * generates its Secrets from (git-ignored, so absent from a checkout): the committed templates,
+ * placeholders and all, as a user's copies look before they are filled in. Made once per test file.
  */
 export function k8sWithSecrets(): Promise<string> {
   k8sCopy ??= (async () => {
@@ -23,17 +23,19 @@ export function k8sWithSecrets(): Promise<string> {
     const k8s = path.join(root, "k8s");
     await cp(path.join(deployDir, "k8s"), k8s, { recursive: true });
     for (const env of ["staging", "production"]) {
-      await copyFile(
-        path.join(k8s, "overlays/secrets.env.example"),
-        path.join(k8s, "overlays", env, "secrets.env"),
-      );
+      for (const file of ["secrets.env", "db-passwords.env"]) {
+        await copyFile(
+          path.join(k8s, `overlays/${file}.example`),
+          path.join(k8s, "overlays", env, file),
+        );
+      }
     }
     return k8s;
   })();
   return k8sCopy;
 }
 
-/** An overlay of deploy/k8s, built with the template secrets.env in place. */
+/** An overlay of deploy/k8s, built with the template env files in place. */
 export async function kustomizeOverlay(env: "staging" | "production"): Promise<KubeObject[]> {
   return kustomize(path.join(await k8sWithSecrets(), "overlays", env));
 }

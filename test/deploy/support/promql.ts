@@ -17,6 +17,9 @@ export const SDK_METRICS = new Set([
   "nodejs_heap_size_used_bytes",
   "nodejs_heap_size_total_bytes",
   "nodejs_eventloop_lag_seconds",
+  "nodejs_eventloop_lag_p99_seconds",
+  "nodejs_eventloop_utilization_ratio",
+  "nodejs_heap_size_limit_bytes",
 ]);
 
 /** What the cluster provides: Prometheus itself, cAdvisor (kubelet) and kube-state-metrics v2. */

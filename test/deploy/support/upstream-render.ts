@@ -15,13 +15,14 @@ export interface Rendered {
 
 /**
  * `helm template` of an upstream package as deploy.sh installs it (release, namespace, values
- * files), offline. Throws with helm's message when it fails.
+ * files, `--set` pairs), offline. Throws with helm's message when it fails.
  */
 export async function renderUpstream(
   chart: UpstreamChart,
   release: string,
   namespace: string,
   valuesFiles: string[],
+  set: string[] = [],
 ): Promise<Rendered> {
   const root = await mkdtemp(path.join(tmpdir(), "crisislen-upstream-"));
   const args = [
@@ -33,6 +34,7 @@ export async function renderUpstream(
     "--kube-version",
     KUBE_VERSION,
     ...valuesFiles.flatMap((file) => ["-f", file]),
+    ...set.flatMap((pair) => ["--set", pair]),
   ];
   const result = await run(toolPath("helm"), args, {
     env: isolatedHelmEnv(root),
@@ -40,4 +42,23 @@ export async function renderUpstream(
   });
   if (result.code !== 0) throw new Error(`helm ${args.join(" ")} failed:\n${result.stderr}`);
   return { objects: parseManifests(result.stdout), stderr: result.stderr };
+}
+
+/** `helm lint --strict` of an upstream package with our values files; resolves with helm's output. */
+export async function lintUpstream(chart: UpstreamChart, valuesFiles: string[]): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), "crisislen-upstream-"));
+  const args = [
+    "lint",
+    upstreamPackage(chart),
+    "--strict",
+    "--kube-version",
+    KUBE_VERSION,
+    ...valuesFiles.flatMap((file) => ["-f", file]),
+  ];
+  const result = await run(toolPath("helm"), args, {
+    env: isolatedHelmEnv(root),
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0) throw new Error(`helm ${args.join(" ")} failed:\n${result.stdout}`);
+  return result.stdout + result.stderr;
 }

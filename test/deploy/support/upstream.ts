@@ -24,10 +24,12 @@ function pinnedVersions(): Record<string, string> {
     redis: pin("REDIS_CHART_VERSION"),
     jaeger: pin("JAEGER_CHART_VERSION"),
     "kube-prometheus-stack": pin("KPS_CHART_VERSION"),
+    "opentelemetry-collector": pin("OTEL_COLLECTOR_CHART_VERSION"),
   };
 }
 
-export type UpstreamChart = "postgresql" | "redis" | "jaeger" | "kube-prometheus-stack";
+export type UpstreamChart =
+  "postgresql" | "redis" | "jaeger" | "kube-prometheus-stack" | "opentelemetry-collector";
 
 /** The version deploy.sh pins for a chart. */
 export function pinnedVersion(chart: UpstreamChart): string {
@@ -44,6 +46,7 @@ export const UPSTREAM_CHARTS: UpstreamChart[] = [
   "redis",
   "jaeger",
   "kube-prometheus-stack",
+  "opentelemetry-collector",
 ];
 
 /** The versions of `chart` packaged in the upstream folder (whatever deploy.sh pins). */
@@ -64,4 +67,10 @@ export function upstreamMissing(): string | undefined {
   const absent = UPSTREAM_CHARTS.filter((chart) => availableVersions(chart).length === 0);
   if (absent.length === 0) return undefined;
   return `no package of ${absent.join(", ")} in ${upstreamChartsDir}`;
+}
+
+/** A describe title that says why it is skipped when the chart packages are absent. */
+export function upstreamTitle(title: string): string {
+  const missing = upstreamMissing();
+  return missing ? `${title} (skipped: ${missing})` : title;
 }

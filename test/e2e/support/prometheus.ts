@@ -68,6 +68,19 @@ export interface ScrapeJob {
   honorLabels: boolean;
 }
 
+/** One `scrape_configs` entry for `job`: a static target with its labels, scraped every `intervalSeconds`. */
+export function scrapeConfig(job: ScrapeJob, intervalSeconds: number): Record<string, unknown> {
+  const interval = `${intervalSeconds}s`;
+  return {
+    job_name: job.jobName,
+    metrics_path: job.metricsPath,
+    honor_labels: job.honorLabels,
+    scrape_interval: interval,
+    scrape_timeout: interval,
+    static_configs: [{ targets: [job.target], labels: job.labels }],
+  };
+}
+
 export class Prometheus {
   private constructor(
     readonly url: string,
@@ -86,9 +99,9 @@ export class Prometheus {
     const { dir, job, intervalSeconds } = options;
     const interval = `${intervalSeconds}s`;
     writeFileSync(path.join(dir, "rules.yml"), options.ruleFile);
-    writeFileSync(
-      path.join(dir, "prometheus.yml"),
-      stringify({
+    return Prometheus.launch({
+      dir,
+      config: {
         global: { scrape_interval: interval, evaluation_interval: interval },
         rule_files: [path.join(dir, "rules.yml")],
         ...(options.alertmanager === undefined
@@ -100,18 +113,22 @@ export class Prometheus {
                 ],
               },
             }),
-        scrape_configs: [
-          {
-            job_name: job.jobName,
-            metrics_path: job.metricsPath,
-            honor_labels: job.honorLabels,
-            scrape_interval: interval,
-            scrape_timeout: interval,
-            static_configs: [{ targets: [job.target], labels: job.labels }],
-          },
-        ],
-      }),
-    );
+        scrape_configs: [scrapeConfig(job, intervalSeconds)],
+      },
+    });
+  }
+
+  /**
+   * Starts a server with `config` as its prometheus.yml (in `dir`, which also holds its data) and
+   * `flags` added to the command line; resolves once ready.
+   */
+  static async launch(options: {
+    dir: string;
+    config: Record<string, unknown>;
+    flags?: string[];
+  }): Promise<Prometheus> {
+    const { dir } = options;
+    writeFileSync(path.join(dir, "prometheus.yml"), stringify(options.config));
     const port = await freePort();
     const server = startProcess(
       "prometheus",
@@ -121,6 +138,7 @@ export class Prometheus {
         `--storage.tsdb.path=${path.join(dir, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
         "--log.level=warn",
+        ...(options.flags ?? []),
       ],
       process.env,
     );

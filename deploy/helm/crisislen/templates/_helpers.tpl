@@ -54,7 +54,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s-config" (include "crisislen.fullname" .) }}
 {{- end }}
 
-{{/* The app's Secret: existingSecret, or "<release>-secrets" (the subcharts' default existingSecret). */}}
+{{/* The app's own Secret (SECRET_KEY): existingSecret, or "<release>-secrets". No database reads it. */}}
 {{- define "crisislen.secretName" -}}
 {{- default (printf "%s-secrets" .Release.Name) .Values.secret.existingSecret }}
 {{- end }}
@@ -104,17 +104,34 @@ Call with (dict "chart" "postgresql" "values" .Values.postgresql "root" .).
 {{- end }}
 
 {{/*
-Where the app sends traces: config.otel.exporterOtlpEndpoint, or the OTLP receiver's Service in
-monitoring.namespace. The one place the endpoint is derived (a collector gateway changes monitoring.otlp).
+The in-cluster OTLP/HTTP receiver (service, port, podLabels) of the app's traces: the collector agent
+when monitoring.collectorTier is on, else monitoring.otlp (Jaeger). The one place it is chosen; the
+endpoint, the sampler and the NetworkPolicy's egress rule all follow it.
+*/}}
+{{- define "crisislen.otlpReceiver" -}}
+{{- if .Values.monitoring.collectorTier.enabled }}
+{{- toYaml .Values.monitoring.collectorTier.agent }}
+{{- else }}
+{{- toYaml .Values.monitoring.otlp }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the app sends traces: config.otel.exporterOtlpEndpoint, or the receiver's Service in
+monitoring.namespace.
 */}}
 {{- define "crisislen.otlpEndpoint" -}}
 {{- if .Values.config.otel.exporterOtlpEndpoint }}
 {{- .Values.config.otel.exporterOtlpEndpoint }}
 {{- else }}
-{{- with .Values.monitoring }}
-{{- printf "http://%s.%s.svc.cluster.local:%v" .otlp.service .namespace .otlp.port }}
+{{- $receiver := include "crisislen.otlpReceiver" . | fromYaml }}
+{{- printf "http://%s.%s.svc.cluster.local:%v" $receiver.service .Values.monitoring.namespace $receiver.port }}
 {{- end }}
 {{- end }}
+
+{{/* The head sampler: every trace when the collector tier samples at the tail, else config.otel's. */}}
+{{- define "crisislen.tracesSampler" -}}
+{{- ternary "parentbased_always_on" .Values.config.otel.tracesSampler .Values.monitoring.collectorTier.enabled }}
 {{- end }}
 
 {{/* A memory quantity ("4Gi", "512Mi", "4G", bytes) in MiB; fails on a form it can't read. */}}
@@ -132,4 +149,30 @@ monitoring.namespace. The one place the endpoint is derived (a collector gateway
 {{- else }}
 {{- fail (printf "crisislen: %s is %q; use Ki, Mi, Gi, Ti, k, M, G or T" .name $q) }}
 {{- end }}
+{{- end }}
+
+{{/*
+The Secret PostgreSQL reads its passwords from, as YAML: name (auth.existingSecret through tpl, as
+the subchart renders it), key (the password of auth.username, which the app reads) and keys (every
+key the subchart reads: the admin and user password keys). Follows the subchart's
+postgresql.v1.secretName / userPasswordKey, global.postgresql.auth first, so the app and the
+database can't read different Secrets or keys.
+*/}}
+{{- define "crisislen.postgresqlPasswordSecret" -}}
+{{- $global := dig "postgresql" "auth" dict (.Values.global | default dict) }}
+{{- $auth := .Values.postgresql.auth | default dict }}
+{{- $name := tpl (coalesce (dig "existingSecret" "" $global) (dig "existingSecret" "" $auth) | default "" | toString) . }}
+{{- $admin := coalesce (dig "secretKeys" "adminPasswordKey" "" $global) (dig "secretKeys" "adminPasswordKey" "" $auth) | default "" }}
+{{- $user := coalesce (dig "secretKeys" "userPasswordKey" "" $global) (dig "secretKeys" "userPasswordKey" "" $auth) | default "" }}
+{{- $username := coalesce (dig "username" "" $global) (dig "username" "" $auth) | default "" }}
+{{- $key := ternary $admin $user (or (empty $username) (eq $username "postgres")) }}
+{{- toYaml (dict "name" $name "key" $key "keys" (list $admin $user | compact | uniq)) }}
+{{- end }}
+
+{{/* The Secret Redis reads its password from (redis.secretName / secretPasswordKey), as YAML name, key, keys. */}}
+{{- define "crisislen.redisPasswordSecret" -}}
+{{- $auth := .Values.redis.auth | default dict }}
+{{- $name := tpl (toString (dig "existingSecret" "" $auth)) . }}
+{{- $key := ternary (dig "existingSecretPasswordKey" "" $auth) "redis-password" (and (not (empty $name)) (not (empty (dig "existingSecretPasswordKey" "" $auth)))) }}
+{{- toYaml (dict "name" $name "key" $key "keys" (list $key)) }}
 {{- end }}
