@@ -6,7 +6,7 @@
  * shipping a `node` bin did, so the "Node 20" pass and `npm run demo` ran Node 24).
  */
 import { execFile } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -48,5 +48,30 @@ describe("the Node the suite runs on", () => {
     );
     const [scriptNode = "", npmNode = ""] = stdout.trim().split("\n");
     expect(realpathSync(scriptNode)).toBe(realpathSync(npmNode));
+  });
+
+  it("leaves out of the Node 24 pass only files that exist and do not test the package on Node", () => {
+    const script = readFileSync(resolve(ROOT, "scripts/test.sh"), "utf8");
+    const list = /NODE_INDEPENDENT=\(\n([\s\S]*?)\n\)/.exec(script)?.[1] ?? "";
+    const globs = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(globs.length).toBeGreaterThan(0);
+    const testFiles = readdirSync(resolve(ROOT, "test"), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => `test/${f}`);
+    for (const glob of globs) {
+      // A renamed file would leave a stale exclusion behind and silently run twice — or a glob
+      // grown too wide would drop behaviour tests from the Node 24 pass.
+      const files = testFiles.filter((f) =>
+        glob.endsWith("/**") ? f.startsWith(glob.slice(0, -2)) : f === glob,
+      );
+      expect(files, glob).not.toHaveLength(0);
+      for (const file of files) {
+        expect(file, `${glob} must not exclude this file`).not.toMatch(
+          /^test\/(metrics|http|fastify|express|tracing|shutdown|health|exposition|reliability)\//,
+        );
+      }
+    }
+    expect(globs).not.toContain("test/repo/node-runtime.test.ts");
+    expect(globs).not.toContain("test/repo/readme-snippets.test.ts");
   });
 });
