@@ -70,5 +70,9 @@ function record(
   } catch (error) {
     // A broken response object or router must never surface as an uncaught error.
     warnOnce("record-response", "recording a request failed; it is not counted", error);
+  } finally {
+    // The record is a WeakMap value keyed by the request: a value that reaches its key again
+    // (the Fastify reply holds the request) makes the collector work harder to free it.
+    state.fastifyReply = undefined;
   }
 }
