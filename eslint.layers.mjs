@@ -55,7 +55,11 @@ const noExpress = [
 export const layers = [
   ...CORE.map((folder) => layer(folder)),
   layer("tracing", {
-    ignores: ["src/tracing/instrument-app.ts", "src/tracing/trace-function.ts"],
+    ignores: [
+      "src/tracing/instrument-app.ts",
+      "src/tracing/trace-function.ts",
+      "src/tracing/log-correlation.ts",
+    ],
     extra: [{ regex: FRAMEWORK_PACKAGES, message: "src/tracing/ must not load a framework." }],
   }),
   {
@@ -78,8 +82,9 @@ export const layers = [
     },
   },
   {
-    // Decorating a class must cost nothing until tracing starts: the API and the kernel only.
-    files: ["src/tracing/trace-function.ts"],
+    // Decorating a class, or configuring a logger, must cost nothing until tracing starts: the
+    // API and the kernel only.
+    files: ["src/tracing/trace-function.ts", "src/tracing/log-correlation.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -87,7 +92,8 @@ export const layers = [
           patterns: [
             {
               regex: "^(?!(@opentelemetry/api|node:.*|\\.\\./kernel/.*)$)",
-              message: "traceFunction imports only @opentelemetry/api and src/kernel/.",
+              message:
+                "traceFunction and traceLogFields import only @opentelemetry/api and src/kernel/.",
             },
           ],
         },

@@ -27,18 +27,10 @@ export {
   OTHER_LABEL_VALUE,
   ERROR_LABEL_VALUE,
 } from "./metrics/catalogue.js";
-export type { Counter, CounterSeries } from "./metrics/counter.js";
+export type { Counter, Gauge, Histogram, LabelArgument } from "./metrics/metric-types.js";
 export type { HttpRequestLabel, HttpDurationLabel } from "./metrics/catalogue.js";
-export type { LabelArgument, LabelValues, SeriesBase } from "./metrics/series-store.js";
-export type {
-  MetricShape,
-  MetricSnapshot,
-  SampleValue,
-  ExemplarValue,
-} from "./metrics/metric-object.js";
+export type { MetricSnapshot, SampleValue, ExemplarValue } from "./metrics/metric-object.js";
 export type { AnyRegistry } from "./metrics/registry.js";
-export type { Gauge } from "./metrics/gauge.js";
-export type { Histogram, HistogramSeries } from "./metrics/histogram.js";
 
 // HTTP integrations
 export { metricsPlugin } from "./fastify/metrics.js";

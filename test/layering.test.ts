@@ -61,10 +61,19 @@ describe("layering lint", () => {
     [
       "src/tracing/trace-function.ts",
       "@opentelemetry/sdk-trace-base",
-      "traceFunction imports only",
+      "traceFunction and traceLogFields import only",
     ],
-    ["src/tracing/trace-function.ts", "./state.js", "traceFunction imports only"],
-    ["src/tracing/trace-function.ts", "../metrics/registry.js", "traceFunction imports only"],
+    ["src/tracing/trace-function.ts", "./state.js", "traceFunction and traceLogFields import only"],
+    [
+      "src/tracing/trace-function.ts",
+      "../metrics/registry.js",
+      "traceFunction and traceLogFields import only",
+    ],
+    [
+      "src/tracing/log-correlation.ts",
+      "@opentelemetry/sdk-trace-base",
+      "traceFunction and traceLogFields import only",
+    ],
     ["src/tracing/instrument-app.ts", "../fastify/metrics.js", "instrumentApp may import only"],
   ])("rejects %s importing %s", async (file, specifier, message) => {
     expect(await importErrors(file, use(specifier))).toEqual([expect.stringContaining(message)]);
@@ -84,6 +93,7 @@ describe("layering lint", () => {
     ["src/tracing/instrument-app.ts", "../fastify/tracing.js"],
     ["src/tracing/trace-function.ts", "@opentelemetry/api"],
     ["src/tracing/trace-function.ts", "../kernel/logger.js"],
+    ["src/tracing/log-correlation.ts", "../kernel/request-state.js"],
     ["src/index.ts", "./fastify/metrics.js"],
   ])("allows %s importing %s", async (file, specifier) => {
     expect(await importErrors(file, use(specifier))).toEqual([]);

@@ -11,7 +11,9 @@ import { AggregatorRegistry } from "prom-client";
 import { sharedSlot } from "../kernel/global-state.js";
 import { checkTokenOption, createExposition, serveExposition } from "./handler.js";
 import { PACKAGE_NAME } from "../kernel/logger.js";
-import { defaultRegistry } from "../metrics/registry.js";
+import { optionsOf } from "../kernel/option-keys.js";
+import { invalid } from "../kernel/validate.js";
+import { defaultRegistry, registryOption } from "../metrics/registry.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Options of {@link clusterMetricsHandler}. */
@@ -54,15 +56,16 @@ const aggregator = () => sharedSlot("clusterAggregator", () => new AggregatorReg
  * }
  */
 export function clusterMetricsHandler(
-  options: ClusterMetricsHandlerOptions = {},
+  options?: ClusterMetricsHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const given = optionsOf("clusterMetricsHandler", options, ["token"]);
   if (cluster.isWorker) {
     throw new Error(
       `${PACKAGE_NAME}: clusterMetricsHandler() serves the workers' metrics from the cluster primary; ` +
         "this process is a worker (call enableClusterWorkerMetrics() here instead)",
     );
   }
-  const token = checkTokenOption(options.token);
+  const token = checkTokenOption(given.token);
   const registry = aggregator();
   return serveExposition(
     createExposition(token === undefined ? {} : { token }, () => registry.clusterMetrics()),
@@ -74,19 +77,19 @@ export function clusterMetricsHandler(
  * the process-wide registry, where the plugin and middleware record unless given another).
  * Idempotent; a later call replaces the registries. Throws when called outside a worker.
  */
-export function enableClusterWorkerMetrics(options: ClusterWorkerMetricsOptions = {}): void {
+export function enableClusterWorkerMetrics(options?: ClusterWorkerMetricsOptions): void {
+  const given = optionsOf("enableClusterWorkerMetrics", options, ["registries"]);
   if (!cluster.isWorker) {
     throw new Error(
       `${PACKAGE_NAME}: enableClusterWorkerMetrics() belongs in a cluster worker; ` +
         "in the primary, serve the aggregate with clusterMetricsHandler()",
     );
   }
-  const registries = options.registries ?? [defaultRegistry()];
+  const registries = given.registries ?? [defaultRegistry()];
   if (!Array.isArray(registries) || registries.length === 0) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: registries must be a non-empty array of prom-client registries`,
-    );
+    throw invalid("registries", "a non-empty array of prom-client registries", registries);
   }
+  registries.forEach((registry, index) => registryOption(`registries[${index}]`, registry));
   aggregator();
   AggregatorRegistry.setRegistries([...registries]);
 }

@@ -6,14 +6,16 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorOnce, PACKAGE_NAME } from "../kernel/logger.js";
-import { defaultRegistry } from "../metrics/registry.js";
+import { errorOnce } from "../kernel/logger.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { markUntracked } from "../kernel/request-state.js";
+import { millisecondsOption, stringOption } from "../kernel/validate.js";
 import { HTTP_REQUESTS_TOTAL } from "../metrics/catalogue.js";
 import { getMetrics } from "../metrics/crisislen-metrics.js";
+import { defaultRegistry, registryOption } from "../metrics/registry.js";
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderRegistry } from "./serialize.js";
 import { wantsOpenMetrics } from "./negotiate.js";
-import { leaveInFlight } from "../http/in-flight-gauge.js";
-import { markUntracked } from "../kernel/untracked.js";
+import { leaveInFlightNow } from "../http/in-flight-gauge.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 
 /** Options of {@link metricsHandler}. */
@@ -35,7 +37,7 @@ export interface MetricsHandlerOptions {
 }
 
 /** Default of {@link MetricsHandlerOptions.collectTimeoutMs}. */
-export const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
+const DEFAULT_COLLECT_TIMEOUT_MS = 5000;
 
 class CollectTimeout extends Error {}
 
@@ -55,12 +57,7 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
 /** Validates the `collectTimeoutMs` option once, at setup. */
 function checkCollectTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_COLLECT_TIMEOUT_MS;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 300_000) {
-    throw new RangeError(
-      `${PACKAGE_NAME}: collectTimeoutMs must be an integer between 1 and 300000, got ${String(value)}`,
-    );
-  }
-  return value;
+  return millisecondsOption("collectTimeoutMs", value, 1, 300_000);
 }
 
 /**
@@ -90,14 +87,15 @@ function digest(value: string): Buffer {
 
 /** Validates the `token` option once, at setup. */
 export function checkTokenOption(token: unknown): string | undefined {
-  if (token === undefined) return undefined;
-  if (typeof token !== "string" || token.length === 0) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: token must be a non-empty string, got ${typeof token === "string" ? '""' : typeof token}`,
-    );
-  }
-  return token;
+  return stringOption("token", token);
 }
+
+/** The keys of {@link MetricsHandlerOptions}. */
+export const HANDLER_OPTION_KEYS = keysOf<MetricsHandlerOptions>({
+  registry: true,
+  token: true,
+  collectTimeoutMs: true,
+});
 
 /** Renders the exposition for one scrape (the method and token already checked). */
 export type ExpositionRenderer = (
@@ -115,7 +113,8 @@ export function createExposition(
 ): ExpositionRenderer {
   const token = checkTokenOption(options.token);
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
-  const registryOf = () => options.registry ?? defaultRegistry();
+  const registry = registryOption("registry", options.registry);
+  const registryOf = () => registry ?? defaultRegistry();
   const collectTimeoutMs = checkCollectTimeout(options.collectTimeoutMs);
 
   return async function renderExposition(method, headers) {
@@ -183,9 +182,10 @@ export function createExposition(
  * metricsHandler())`) and plain `node:http`. Answers 405 to methods other than GET and HEAD.
  */
 export function metricsHandler(
-  options: MetricsHandlerOptions = {},
+  options?: MetricsHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  return serveExposition(createExposition(options));
+  const given = optionsOf("metricsHandler", options, HANDLER_OPTION_KEYS) as MetricsHandlerOptions;
+  return serveExposition(createExposition(given));
 }
 
 /** The `(req, res)` handler around a renderer. */
@@ -194,7 +194,7 @@ export function serveExposition(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return function serveMetrics(req, res) {
     markUntracked(req);
-    leaveInFlight(res); // a scrape does not count itself in http_requests_in_flight
+    leaveInFlightNow(req); // a scrape does not count itself in http_requests_in_flight
     render(req.method, req.headers).then(
       (response) => {
         res.writeHead(response.status, response.headers);

@@ -5,9 +5,10 @@
  */
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import { metricsHandler, type MetricsHandlerOptions } from "./handler.js";
-import { markUntracked } from "../kernel/untracked.js";
-import { PACKAGE_NAME } from "../kernel/logger.js";
+import { HANDLER_OPTION_KEYS, metricsHandler, type MetricsHandlerOptions } from "./handler.js";
+import { markUntracked } from "../kernel/request-state.js";
+import { optionsOf } from "../kernel/option-keys.js";
+import { integerOption, pathOption, stringOption } from "../kernel/validate.js";
 import { envInteger, envString } from "../kernel/env.js";
 import type { AnyRegistry } from "../metrics/registry.js";
 
@@ -57,35 +58,27 @@ const DEFAULT_HOST = "127.0.0.1";
  * @example
  * const metricsServer = await startMetricsServer(); // METRICS_PORT / 9464 on 127.0.0.1
  */
-export function startMetricsServer(options: MetricsServerOptions = {}): Promise<Server> {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: metrics server options must be an object, got ${String(options)}`,
-    );
-  }
-  const port = options.port ?? envInteger("METRICS_PORT", DEFAULT_PORT, 0, 65_535);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(
-      `${PACKAGE_NAME}: port must be a whole number from 0 to 65535, got ${String(port)}`,
-    );
-  }
-  const host = options.host ?? envString("METRICS_HOST", DEFAULT_HOST);
-  if (typeof host !== "string" || host === "") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: host must be a non-empty string, got ${JSON.stringify(host)}`,
-    );
-  }
-  const path = options.path ?? "/metrics";
-  if (typeof path !== "string" || !path.startsWith("/") || /[?#\s]/.test(path)) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: path must be a path starting with "/", got ${JSON.stringify(path)}`,
-    );
-  }
+export function startMetricsServer(options?: MetricsServerOptions): Promise<Server> {
+  const given = optionsOf("startMetricsServer", options, [
+    "port",
+    "host",
+    "path",
+    ...HANDLER_OPTION_KEYS,
+  ]) as MetricsServerOptions;
+  const port =
+    given.port === undefined
+      ? envInteger("METRICS_PORT", DEFAULT_PORT, 0, 65_535)
+      : integerOption("port", given.port, 0, 65_535);
+  const host =
+    given.host === undefined
+      ? envString("METRICS_HOST", DEFAULT_HOST)
+      : (stringOption("host", given.host) as string);
+  const path = given.path === undefined ? "/metrics" : pathOption("path", given.path);
   const handlerOptions: MetricsHandlerOptions = {};
-  if (options.registry !== undefined) handlerOptions.registry = options.registry;
-  if (options.token !== undefined) handlerOptions.token = options.token;
-  if (options.collectTimeoutMs !== undefined)
-    handlerOptions.collectTimeoutMs = options.collectTimeoutMs;
+  if (given.registry !== undefined) handlerOptions.registry = given.registry;
+  if (given.token !== undefined) handlerOptions.token = given.token;
+  if (given.collectTimeoutMs !== undefined)
+    handlerOptions.collectTimeoutMs = given.collectTimeoutMs;
   const serveMetrics = metricsHandler(handlerOptions);
 
   const server = createServer(function metricsListener(req, res) {

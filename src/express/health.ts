@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorOnce } from "../kernel/logger.js";
-import { markUntracked } from "../kernel/untracked.js";
+import { markUntracked } from "../kernel/request-state.js";
 import { compileHealth } from "../health/options.js";
 import type { HealthAnswer, HealthOptions } from "../health/options.js";
 import { attachedReadiness } from "../health/readiness-state.js";
@@ -20,11 +20,7 @@ export type HealthHandler = (
 ) => boolean;
 
 /** Writes a health answer with the headers a probe and a cache need. */
-export function writeHealthAnswer(
-  req: IncomingMessage,
-  res: ServerResponse,
-  answer: HealthAnswer,
-): void {
+function writeHealthAnswer(req: IncomingMessage, res: ServerResponse, answer: HealthAnswer): void {
   if (res.headersSent || res.writableEnded) return;
   res.statusCode = answer.statusCode;
   res.setHeader("content-type", "application/json; charset=utf-8");
@@ -45,8 +41,8 @@ const UNAVAILABLE: HealthAnswer = { statusCode: 503, body: '{"status":"unavailab
  * const health = healthHandler();
  * http.createServer((req, res) => { if (health(req, res)) return; app(req, res); });
  */
-export function healthHandler(options: HealthOptions = {}): HealthHandler {
-  const health = compileHealth(options);
+export function healthHandler(options?: HealthOptions): HealthHandler {
+  const health = compileHealth(options, "healthHandler");
   const { livePath, readyPath } = health;
 
   return function crisislenHealth(req, res, next) {

@@ -5,14 +5,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { expressRouteTemplate } from "../kernel/express-route.js";
 import type { HttpMetricsOptions, ResolvedHttpOptions } from "../http/options.js";
-import { resolveHttpOptions } from "../http/options.js";
+import { HTTP_OPTION_KEYS, resolveHttpOptions } from "../http/options.js";
 import type { HttpTracking } from "../http/setup.js";
 import { createHttpTracking } from "../http/setup.js";
 import type { EndpointResolver } from "../http/track-response.js";
 import { trackResponse } from "../http/track-response.js";
-import { warnOnce, PACKAGE_NAME } from "../kernel/logger.js";
+import { warnOnce } from "../kernel/logger.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { functionOption } from "../kernel/validate.js";
 import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
-import type { AnyRegistry } from "../metrics/registry.js";
+import { registryOption, type AnyRegistry } from "../metrics/registry.js";
 
 /**
  * Options of {@link metricsMiddleware}. The request-metric options (extra labels, exclusions,
@@ -51,14 +53,17 @@ export type ExpressMiddleware = (
  * labelled with the matched route template, mount prefixes included. Serve the exposition
  * with `app.get("/metrics", metricsHandler())`.
  */
-export function metricsMiddleware(options: ExpressMetricsOptions = {}): ExpressMiddleware {
-  if (options.skip !== undefined && typeof options.skip !== "function") {
-    throw new TypeError(`${PACKAGE_NAME}: skip must be a function, got ${typeof options.skip}`);
-  }
-  const resolved = resolveHttpOptions(options);
+export function metricsMiddleware(options?: ExpressMetricsOptions): ExpressMiddleware {
+  const given = optionsOf(
+    "metricsMiddleware",
+    options,
+    MIDDLEWARE_OPTION_KEYS,
+  ) as ExpressMetricsOptions;
+  const skip = functionOption<ExpressMetricsOptions["skip"]>("skip", given.skip);
+  const resolved = resolveHttpOptions(given);
   const tracking = createHttpTracking({
-    registry: options.registry,
-    durationBuckets: options.durationBuckets,
+    registry: registryOption("registry", given.registry),
+    durationBuckets: given.durationBuckets,
     options: resolved as ResolvedHttpOptions<never, never>,
     extraLabels: resolved.extraLabels,
     inFlightLabels: ["method"],
@@ -66,12 +71,21 @@ export function metricsMiddleware(options: ExpressMetricsOptions = {}): ExpressM
   // The app this middleware is mounted on, read from the first request: route templates are
   // looked up from its router tree, which also reaches sub-apps mounted on nested routers.
   const mount: MountedOn = {};
-  const endpointOf = endpointResolver(options.skip, tracking.isExcludedEndpoint, mount);
+  const endpointOf = endpointResolver(skip, tracking.isExcludedEndpoint, mount);
   if (tracking.begin === undefined && tracking.excludedMethods === undefined) {
     return plainMiddleware(tracking, endpointOf, mount);
   }
   return middlewareWithOptions(tracking, endpointOf, mount);
 }
+
+const MIDDLEWARE_OPTION_KEYS = [
+  ...keysOf<Omit<ExpressMetricsOptions, keyof HttpMetricsOptions<never, never>>>({
+    registry: true,
+    durationBuckets: true,
+    skip: true,
+  }),
+  ...HTTP_OPTION_KEYS,
+];
 
 interface MountedOn {
   app?: unknown;
@@ -129,11 +143,9 @@ function middlewareWithOptions(
   return function recordRequestMetricsWithOptions(req, res, next) {
     try {
       if (mount.app === undefined) mount.app = (req as { app?: unknown }).app;
-      if (
-        excludedMethods?.has(req.method ?? "") !== true &&
-        trackResponse(req, res, recorder, endpointOf)
-      ) {
-        begin?.(req, res, undefined);
+      if (excludedMethods?.has(req.method ?? "") !== true) {
+        const state = trackResponse(req, res, recorder, endpointOf);
+        if (state !== undefined) begin?.(req, res, undefined, state);
       }
     } catch {
       // Metrics never break the request path.

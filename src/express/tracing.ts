@@ -3,11 +3,12 @@
  * `Router.route/use` when express is required. Here we only check that the patch reached this
  * app and say clearly what to do when it did not.
  */
-import { warnOnce } from "../kernel/logger.js";
+import type { ExpressLike } from "../kernel/frameworks.js";
+import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
-const TRACED = Symbol.for("@crisislen/observability:traced-app");
-const PRELOAD_HINT =
-  "start the process with `node --import @crisislen/observability/register app.js` (ESM) or `node --require @crisislen/observability/register app.js` (CommonJS)";
+const TRACED = sharedSymbol("traced-app");
+const PRELOAD_HINT = `start the process with \`node --import ${PACKAGE_NAME}/register app.js\` (ESM) or \`node --require ${PACKAGE_NAME}/register app.js\` (CommonJS)`;
 
 interface Layer {
   route?: unknown;
@@ -17,24 +18,14 @@ interface RouterLike {
   stack?: Layer[];
   route?: unknown;
 }
-/** The parts of an Express 4 or 5 app used here. */
-export interface ExpressLike {
-  (req: unknown, res: unknown, next?: unknown): void;
-  use: unknown;
-  handle: unknown;
-  set: unknown;
+/** The router parts of an Express 4 or 5 app read here. */
+interface ExpressApp extends ExpressLike {
   lazyrouter?: () => void;
   _router?: RouterLike;
   router?: RouterLike;
 }
 
-export const isExpress = (app: unknown): app is ExpressLike =>
-  typeof app === "function" &&
-  typeof (app as ExpressLike).use === "function" &&
-  typeof (app as ExpressLike).handle === "function" &&
-  typeof (app as ExpressLike).set === "function";
-
-function routerOf(app: ExpressLike): RouterLike | undefined {
+function routerOf(app: ExpressApp): RouterLike | undefined {
   // Express 4 throws from the `app.router` getter; it creates its router lazily instead.
   if (typeof app.lazyrouter === "function") {
     app.lazyrouter();

@@ -5,8 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { markUntracked } from "../kernel/untracked.js";
-import { errorOnce } from "../kernel/logger.js";
+import { markUntracked } from "../kernel/request-state.js";
+import { FASTIFY_REGISTER_OPTION_KEYS } from "../kernel/frameworks.js";
+import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
 import { compileHealth } from "../health/options.js";
 import type { HealthAnswer, HealthOptions } from "../health/options.js";
 import { attachedReadiness } from "../health/readiness-state.js";
@@ -25,7 +26,7 @@ function send(reply: FastifyReply, answer: HealthAnswer): FastifyReply {
 }
 
 async function healthRoutes(fastify: FastifyInstance, options: HealthPluginOptions): Promise<void> {
-  const health = compileHealth(options);
+  const health = compileHealth(options, "healthPlugin", FASTIFY_REGISTER_OPTION_KEYS);
   const config = { metrics: false };
 
   fastify.get(
@@ -62,7 +63,7 @@ async function healthRoutes(fastify: FastifyInstance, options: HealthPluginOptio
  * await app.register(healthPlugin, { checks: { db: (signal) => db.ping(signal) } });
  */
 export const healthPlugin = fp(healthRoutes, {
-  name: "@crisislen/observability/health",
+  name: `${PACKAGE_NAME}/health`,
   fastify: "4.x || 5.x",
 });
 

@@ -2,7 +2,6 @@
  * The Fastify plugin: records the HTTP metrics for every route of the instance it is
  * registered on (and its children) and serves the exposition route. Fastify 4 and 5.
  */
-import type { ServerResponse } from "node:http";
 import type {
   FastifyInstance,
   FastifyPluginCallback,
@@ -15,15 +14,20 @@ import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
 import type { RawLabelFunction } from "../http/extra-labels.js";
 import { checkTokenOption, createExposition } from "../exposition/handler.js";
 import type { HttpMetricsOptions, ResolvedHttpOptions } from "../http/options.js";
-import { resolveHttpOptions } from "../http/options.js";
+import { HTTP_OPTION_KEYS, resolveHttpOptions } from "../http/options.js";
 import type { HttpRecorder } from "../http/request-recorder.js";
 import type { HttpTracking } from "../http/setup.js";
 import { createHttpTracking } from "../http/setup.js";
 import { trackResponse } from "../http/track-response.js";
+import { warnIfDifferent } from "./second-registration.js";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
-import { markUntracked } from "../kernel/untracked.js";
+import { markUntracked, peekRequestState } from "../kernel/request-state.js";
+import { FASTIFY_REGISTER_OPTION_KEYS } from "../kernel/frameworks.js";
 import { PACKAGE_NAME } from "../kernel/logger.js";
-import type { AnyRegistry } from "../metrics/registry.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { pathOption } from "../kernel/validate.js";
+import { registryOption, type AnyRegistry } from "../metrics/registry.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -63,19 +67,34 @@ export interface FastifyMetricsOptions extends HttpMetricsOptions<FastifyRequest
   durationBuckets?: readonly number[];
 }
 
-const REGISTERED = Symbol.for("@crisislen/observability:fastify-metrics");
+const REGISTERED = sharedSymbol("fastify-metrics");
 
-function checkOptions(
-  options: FastifyMetricsOptions,
-): ResolvedHttpOptions<FastifyRequest, FastifyReply> {
-  const path = options.metricsPath;
-  if (path !== undefined && path !== false && (typeof path !== "string" || !path.startsWith("/"))) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: metricsPath must be a path starting with "/" or false, got ${JSON.stringify(path)}`,
-    );
+/** The options a registration checks for: its own, the shared ones, and Fastify's `register` ones. */
+const PLUGIN_OPTION_KEYS = [
+  ...keysOf<Omit<FastifyMetricsOptions, keyof HttpMetricsOptions<never, never>>>({
+    registry: true,
+    metricsPath: true,
+    token: true,
+    collectTimeoutMs: true,
+    durationBuckets: true,
+  }),
+  ...HTTP_OPTION_KEYS,
+];
+
+function checkOptions(options: unknown): {
+  given: FastifyMetricsOptions;
+  resolved: ResolvedHttpOptions<FastifyRequest, FastifyReply>;
+} {
+  const given = optionsOf("metricsPlugin", options, [
+    ...PLUGIN_OPTION_KEYS,
+    ...FASTIFY_REGISTER_OPTION_KEYS,
+  ]) as FastifyMetricsOptions;
+  if (given.metricsPath !== undefined && given.metricsPath !== false) {
+    pathOption("metricsPath", given.metricsPath);
   }
-  checkTokenOption(options.token);
-  return resolveHttpOptions(options);
+  registryOption("registry", given.registry);
+  checkTokenOption(given.token);
+  return { given, resolved: resolveHttpOptions(given) };
 }
 
 const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, done) => {
@@ -88,17 +107,20 @@ const plugin: FastifyPluginCallback<FastifyMetricsOptions> = (fastify, options, 
 };
 
 function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
-  const resolved = checkOptions(options);
-  const marked = fastify as unknown as Record<symbol, boolean>;
-  if (marked[REGISTERED] === true) {
-    // Registered again on the same instance (or an ancestor): one set of hooks is enough.
+  const { given, resolved } = checkOptions(options);
+  const marked = fastify as unknown as Record<symbol, FastifyMetricsOptions | undefined>;
+  const first = marked[REGISTERED];
+  if (first !== undefined) {
+    // Registered again on the same instance (or an ancestor): one set of hooks is enough, and
+    // hooks already installed cannot take other labels or routes.
+    warnIfDifferent(first, given, PLUGIN_OPTION_KEYS);
     return;
   }
-  marked[REGISTERED] = true;
+  marked[REGISTERED] = given;
 
   const tracking = createHttpTracking({
-    registry: options.registry,
-    durationBuckets: options.durationBuckets,
+    registry: given.registry,
+    durationBuckets: given.durationBuckets,
     options: resolved as ResolvedHttpOptions<never, never>,
     extraLabels: resolved.extraLabels.map(
       ([name, compute]) => [name, fromFastifyReply(compute)] as const,
@@ -120,17 +142,15 @@ function setUp(fastify: FastifyInstance, options: FastifyMetricsOptions): void {
       : hookWithOptions(tracking, resolved.extraLabels.length > 0),
   );
 
-  if (options.metricsPath !== false) {
+  if (given.metricsPath !== false) {
     const render = createExposition({
-      ...(options.registry === undefined ? {} : { registry: options.registry }),
-      ...(options.token === undefined ? {} : { token: options.token }),
-      ...(options.collectTimeoutMs === undefined
-        ? {}
-        : { collectTimeoutMs: options.collectTimeoutMs }),
+      ...(given.registry === undefined ? {} : { registry: given.registry }),
+      ...(given.token === undefined ? {} : { token: given.token }),
+      ...(given.collectTimeoutMs === undefined ? {} : { collectTimeoutMs: given.collectTimeoutMs }),
     });
     fastify.route({
       method: ["GET", "HEAD"],
-      url: options.metricsPath ?? "/metrics",
+      url: given.metricsPath ?? "/metrics",
       config: { metrics: false },
       logLevel: "warn",
       handler: async function serveMetrics(request, reply) {
@@ -158,16 +178,12 @@ function plainHook(recorder: HttpRecorder): onRequestHookHandler {
   };
 }
 
-const FASTIFY_REPLY = Symbol("crisislen.fastifyReply");
-
-type ReplyCarrier = ServerResponse & { [FASTIFY_REPLY]?: FastifyReply };
-
-/** Adapts a label function of Fastify's `(request, reply)` to the raw response it is given. */
+/** Adapts a label function of Fastify's `(request, reply)` to the raw request it is given. */
 function fromFastifyReply(
   compute: (request: FastifyRequest, reply: FastifyReply) => string,
 ): RawLabelFunction {
-  return (_req, res) => {
-    const reply = (res as ReplyCarrier)[FASTIFY_REPLY] as FastifyReply;
+  return (req) => {
+    const reply = peekRequestState(req)?.fastifyReply as FastifyReply;
     return compute(reply.request, reply);
   };
 }
@@ -181,12 +197,13 @@ function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestH
       const raw = request.raw;
       if (config?.metrics !== false && excludedMethods?.has(raw.method ?? "") !== true) {
         const endpoint = config?.url ?? UNMATCHED_ENDPOINT;
-        if (
-          isExcludedEndpoint?.(endpoint) !== true &&
-          trackResponse(raw, reply.raw, recorder, endpoint)
-        ) {
-          if (keepReply) (reply.raw as ReplyCarrier)[FASTIFY_REPLY] = reply;
-          begin?.(raw, reply.raw, endpoint);
+        const state =
+          isExcludedEndpoint?.(endpoint) === true
+            ? undefined
+            : trackResponse(raw, reply.raw, recorder, endpoint);
+        if (state !== undefined) {
+          if (keepReply) state.fastifyReply = reply;
+          begin?.(raw, reply.raw, endpoint, state);
         }
       }
     } catch {
@@ -203,7 +220,7 @@ function hookWithOptions(tracking: HttpTracking, keepReply: boolean): onRequestH
  */
 export const metricsPlugin = fp(plugin, {
   fastify: "4.x || 5.x",
-  name: "@crisislen/observability",
+  name: PACKAGE_NAME,
 });
 
 export default metricsPlugin;

@@ -24,7 +24,7 @@ import {
 } from "@opentelemetry/api";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
 import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
-import { setServerSpan } from "../kernel/server-spans.js";
+import { setServerSpan } from "../kernel/request-state.js";
 import { tracingState } from "../tracing/state.js";
 
 const SPAN = Symbol("crisislen.serverSpan");

@@ -7,32 +7,17 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Span } from "@opentelemetry/api";
+import type { FastifyLike } from "../kernel/frameworks.js";
 import { warnOnce } from "../kernel/logger.js";
 import { packageRequire } from "../tracing/load.js";
 import { fastifyRouteConfig } from "../kernel/fastify-route.js";
-import { setServerSpan } from "../kernel/server-spans.js";
+import { setServerSpan } from "../kernel/request-state.js";
 import { tracingState } from "../tracing/state.js";
 import { addServerSpanHooks, type FastifyHooksLike } from "./server-span.js";
 import type * as FastifyOtelModule from "@fastify/otel";
+import { sharedSymbol } from "../kernel/global-state.js";
 
-const TRACED = Symbol.for("@crisislen/observability:traced-app");
-
-/** The parts of a Fastify instance (v4 and v5) used here. */
-export interface FastifyLike {
-  addHook(name: "onClose", hook: (instance: unknown) => Promise<void> | void): unknown;
-  register: unknown;
-  decorate: unknown;
-  printRoutes?: () => string;
-  hasPlugin?: (name: string) => boolean;
-  server?: { emit: (...args: unknown[]) => boolean };
-}
-
-export const isFastify = (app: unknown): app is FastifyLike =>
-  typeof app === "object" &&
-  app !== null &&
-  typeof (app as FastifyLike).addHook === "function" &&
-  typeof (app as FastifyLike).register === "function" &&
-  typeof (app as FastifyLike).decorate === "function";
+const TRACED = sharedSymbol("traced-app");
 
 interface FastifyRequestLike {
   method: string;
@@ -120,7 +105,7 @@ export function instrumentFastify(
     bypassHttpServerSpans(app.server);
     if (!frameworkSpans) {
       addServerSpanHooks(app as unknown as FastifyHooksLike);
-      app.addHook("onClose", release);
+      (app.addHook as (name: "onClose", hook: () => Promise<void>) => unknown)("onClose", release);
       return;
     }
     const plugin = fastifyInstrumentation(frameworkSpans).plugin() as unknown as (
@@ -132,5 +117,5 @@ export function instrumentFastify(
       if (error) throw error;
     });
   }
-  app.addHook("onClose", release);
+  (app.addHook as (name: "onClose", hook: () => Promise<void>) => unknown)("onClose", release);
 }

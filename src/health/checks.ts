@@ -7,7 +7,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { context, createContextKey } from "@opentelemetry/api";
-import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
+import { warnOnce } from "../kernel/logger.js";
+import { millisecondsOption } from "../kernel/validate.js";
 
 // The key @opentelemetry/core's suppressTracing() sets (createContextKey uses Symbol.for), so
 // instrumentations skip the database ping or `fetch` a check makes: otherwise every probe, every
@@ -54,22 +55,9 @@ export interface ReadinessReport {
   checks: Record<string, CheckResult>;
 }
 
-/** Largest delay `setTimeout` honours. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
-/** Throws a RangeError unless `value` is a whole number of milliseconds in 1…2^31-1. */
+/** Throws unless `value` is a whole number of milliseconds in 1…2^31-1. */
 export function validateTimeout(option: string, value: unknown): number {
-  if (
-    typeof value !== "number" ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_TIMEOUT_MS
-  ) {
-    throw new RangeError(
-      `${PACKAGE_NAME}: ${option} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${String(value)}`,
-    );
-  }
-  return value;
+  return millisecondsOption(option, value, 1);
 }
 
 interface Run {

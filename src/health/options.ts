@@ -2,10 +2,11 @@
  * Options of the health routes, validated and compiled once, shared by the Fastify plugin and
  * the `node:http`/Express handler. The adapters only match a path and write the answer.
  */
-import { PACKAGE_NAME } from "../kernel/logger.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { booleanOption, invalid, objectOption, pathOption } from "../kernel/validate.js";
 import { CheckRunner, runChecks, validateTimeout } from "./checks.js";
 import type { ReadinessCheck, ReadinessCheckDefinition, ReadinessReport } from "./checks.js";
-import type { ReadinessState } from "./readiness-state.js";
+import { readinessOption, type ReadinessState } from "./readiness-state.js";
 
 /** Options of `healthPlugin` (Fastify) and `healthHandler` (Express, `node:http`). */
 export interface HealthOptions {
@@ -75,62 +76,63 @@ const SHUTTING_DOWN: HealthAnswer = {
   body: '{"status":"shutting_down","checks":{}}',
 };
 
-function validatePath(option: string, value: unknown): string {
-  if (typeof value !== "string" || !value.startsWith("/") || /[?#\s]/.test(value)) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: ${option} must be a path starting with "/" without query or spaces, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
+/** The keys of {@link HealthOptions}. */
+const HEALTH_OPTION_KEYS = keysOf<HealthOptions>({
+  livePath: true,
+  readyPath: true,
+  checks: true,
+  checkTimeoutMs: true,
+  exposeErrors: true,
+  readiness: true,
+});
 
 function compileChecks(
   options: HealthOptions,
   defaultTimeout: number,
   exposeErrors: boolean,
 ): CheckRunner[] {
-  const checks = options.checks ?? {};
-  if (checks === null || typeof checks !== "object") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: checks must be an object of named checks, got ${String(checks)}`,
-    );
-  }
+  const checks = objectOption("checks", options.checks) ?? {};
   return Object.entries(checks).map(([name, entry]) => {
-    const definition: ReadinessCheckDefinition | undefined =
-      typeof entry === "function" ? { check: entry } : entry;
-    if (name === "" || definition === null || typeof definition?.check !== "function") {
-      throw new TypeError(
-        `${PACKAGE_NAME}: checks.${name || '""'} must be a function or { check, timeoutMs }, got ${String(entry)}`,
-      );
+    const option = `checks.${name || '""'}`;
+    const definition = (typeof entry === "function" ? { check: entry } : entry) as
+      Partial<ReadinessCheckDefinition> | null | undefined;
+    if (name === "" || typeof definition !== "object" || typeof definition?.check !== "function") {
+      throw invalid(option, "a function or { check, timeoutMs }", entry);
     }
+    optionsOf(option, definition, ["check", "timeoutMs"]);
     const timeout =
       definition.timeoutMs === undefined
         ? defaultTimeout
-        : validateTimeout(`checks.${name}.timeoutMs`, definition.timeoutMs);
+        : validateTimeout(`${option}.timeoutMs`, definition.timeoutMs);
     return new CheckRunner(name, definition.check, timeout, exposeErrors);
   });
 }
 
-/** Validates the options (throwing TypeError/RangeError) and builds the routes' logic. */
-export function compileHealth(options: HealthOptions = {}): Health {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: health options must be an object, got ${String(options)}`,
-    );
-  }
-  const livePath = validatePath("livePath", options.livePath ?? DEFAULT_LIVE_PATH);
-  const readyPath = validatePath("readyPath", options.readyPath ?? DEFAULT_READY_PATH);
+/**
+ * Validates the options of `where` (throwing TypeError/RangeError; `extraKeys` are other keys
+ * the caller accepts) and builds the routes' logic.
+ */
+export function compileHealth(
+  input?: HealthOptions,
+  where = "healthHandler",
+  extraKeys: readonly string[] = [],
+): Health {
+  const options = optionsOf(where, input, [...HEALTH_OPTION_KEYS, ...extraKeys]) as HealthOptions;
+  const livePath = pathOption("livePath", options.livePath ?? DEFAULT_LIVE_PATH);
+  const readyPath = pathOption("readyPath", options.readyPath ?? DEFAULT_READY_PATH);
   if (livePath === readyPath) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: livePath and readyPath must differ, both are "${livePath}"`,
-    );
+    throw invalid("readyPath", `a path other than livePath (${livePath})`, readyPath);
   }
   const defaultTimeout = validateTimeout(
     "checkTimeoutMs",
     options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
   );
-  const runners = compileChecks(options, defaultTimeout, options.exposeErrors === true);
-  const explicit = options.readiness;
+  const runners = compileChecks(
+    options,
+    defaultTimeout,
+    booleanOption("exposeErrors", options.exposeErrors, false),
+  );
+  const explicit = readinessOption("readiness", options.readiness);
 
   return {
     livePath,

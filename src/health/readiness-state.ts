@@ -7,6 +7,8 @@
  * being shut down.
  */
 import type { Server } from "node:net";
+import { invalid } from "../kernel/validate.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
 /** Whether a server (or an app) has begun its graceful shutdown. */
 export interface ReadinessState {
@@ -16,8 +18,8 @@ export interface ReadinessState {
   beginShutdown(): void;
 }
 
-// Symbol.for, so two loaded copies of the package (ESM and CJS builds) see the same mark.
-const ATTACHED = Symbol.for("@crisislen/observability:readiness");
+// A shared symbol, so two loaded copies of the package (ESM and CJS builds) see the same mark.
+const ATTACHED = sharedSymbol("readiness");
 
 type WithState = Server & { [ATTACHED]?: ReadinessState };
 
@@ -52,4 +54,13 @@ export function readinessOf(server: Server): ReadinessState {
 export function attachedReadiness(server: unknown): ReadinessState | undefined {
   if (server === null || typeof server !== "object") return undefined;
   return (server as WithState)[ATTACHED];
+}
+
+/** The `readiness` option: a state from {@link createReadinessState}, or absent. */
+export function readinessOption(option: string, value: unknown): ReadinessState | undefined {
+  if (value === undefined) return undefined;
+  if (typeof (value as Partial<ReadinessState> | null)?.beginShutdown !== "function") {
+    throw invalid(option, "a state from createReadinessState()", value);
+  }
+  return value as ReadinessState;
 }

@@ -5,17 +5,7 @@
  * it is written. Only installed on a request when the matching option is on.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-
-const REQUEST_BYTES = Symbol("crisislen.requestBytes");
-const RESPONSE_BYTES = Symbol("crisislen.responseBytes");
-
-interface ByteCount {
-  bytes: number;
-  /** > 0 while `end()` runs: writes it makes itself are already counted. */
-  ending: number;
-}
-
-type Counted<T> = T & { [REQUEST_BYTES]?: ByteCount; [RESPONSE_BYTES]?: ByteCount };
+import { peekRequestState, type ByteCount, type RequestState } from "../kernel/request-state.js";
 
 function chunkLength(chunk: unknown, encoding: unknown): number {
   if (typeof chunk === "string") {
@@ -33,11 +23,11 @@ function chunkLength(chunk: unknown, encoding: unknown): number {
 }
 
 /** Counts the body bytes of a request that has no `Content-Length` but a body (chunked). */
-export function countRequestBytes(req: IncomingMessage): void {
+export function countRequestBytes(req: IncomingMessage, state: RequestState): void {
   const headers = req.headers;
   if (headers["content-length"] !== undefined || headers["transfer-encoding"] === undefined) return;
   const count: ByteCount = { bytes: 0, ending: 0 };
-  (req as Counted<IncomingMessage>)[REQUEST_BYTES] = count;
+  state.requestBytes = count;
   const push = req.push;
   req.push = function countedPush(
     this: IncomingMessage,
@@ -56,13 +46,13 @@ export function requestBytes(req: IncomingMessage): number {
     const length = Number(declared);
     if (Number.isSafeInteger(length) && length >= 0) return length;
   }
-  return (req as Counted<IncomingMessage>)[REQUEST_BYTES]?.bytes ?? 0;
+  return peekRequestState(req)?.requestBytes?.bytes ?? 0;
 }
 
 /** Counts the body bytes `res` writes, through `write` and `end`. */
-export function countResponseBytes(res: ServerResponse): void {
+export function countResponseBytes(res: ServerResponse, state: RequestState): void {
   const count: ByteCount = { bytes: 0, ending: 0 };
-  (res as Counted<ServerResponse>)[RESPONSE_BYTES] = count;
+  state.responseBytes = count;
   const write = res.write as (...args: unknown[]) => boolean;
   const end = res.end as (...args: unknown[]) => ServerResponse;
   res.write = function countedWrite(
@@ -93,5 +83,5 @@ export function countResponseBytes(res: ServerResponse): void {
 /** The response body bytes written; 0 where HTTP sends no body (HEAD, 204, 304). */
 export function responseBytes(req: IncomingMessage, res: ServerResponse): number {
   if (req.method === "HEAD" || res.statusCode === 204 || res.statusCode === 304) return 0;
-  return (res as Counted<ServerResponse>)[RESPONSE_BYTES]?.bytes ?? 0;
+  return peekRequestState(req)?.responseBytes?.bytes ?? 0;
 }

@@ -1,29 +1,27 @@
 /**
  * The opt-in `http_requests_in_flight` gauge: raised when tracking of a request starts, lowered
- * by the response's `close` (which fires for finished and aborted responses alike), so it always
- * comes back to 0. The series raised is kept on the response and lowered exactly once.
+ * when its response closes (finished and aborted responses alike), so it always comes back to 0.
+ * The series raised is kept in the request's record and lowered exactly once.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
+import { peekRequestState, type RequestState } from "../kernel/request-state.js";
 import type { GaugeSeries, LabelledGauge } from "../metrics/labelled-gauge.js";
 import { methodIndex, methodLabel, OTHER_METHOD_INDEX } from "./labels.js";
 
-const IN_FLIGHT = Symbol.for("@crisislen/observability:in-flight");
-
-type InFlightResponse = ServerResponse & { [IN_FLIGHT]?: GaugeSeries | undefined };
-
-function leave(this: InFlightResponse): void {
-  const series = this[IN_FLIGHT];
+/** Lowers the series raised for the request, once; does nothing when none is raised. */
+export function leaveInFlight(state: RequestState | undefined): void {
+  const series = state?.inFlight;
   if (series === undefined) return;
-  this[IN_FLIGHT] = undefined;
+  (state as RequestState).inFlight = undefined;
   series.dec();
 }
 
 /**
- * Takes `res` out of the in-flight gauge now instead of at close (the exposition route does,
- * so a scrape does not count itself). Does nothing for a response that is not in it.
+ * Takes `req` out of the in-flight gauge now instead of at close (the exposition route does,
+ * so a scrape does not count itself). Does nothing for a request that is not in it.
  */
-export function leaveInFlight(res: ServerResponse): void {
-  leave.call(res as InFlightResponse);
+export function leaveInFlightNow(req: IncomingMessage): void {
+  leaveInFlight(peekRequestState(req));
 }
 
 /** Raises the gauge per (endpoint, method), or per method when there is no endpoint. */
@@ -35,7 +33,7 @@ export class InFlightTracker {
     private readonly withEndpoint: boolean,
   ) {}
 
-  enter(req: IncomingMessage, res: ServerResponse, endpoint: string | undefined): void {
+  enter(req: IncomingMessage, endpoint: string | undefined, state: RequestState): void {
     const key = this.withEndpoint && endpoint !== undefined ? endpoint : "";
     let perMethod = this.#byEndpoint.get(key);
     if (perMethod === undefined) {
@@ -49,7 +47,6 @@ export class InFlightTracker {
       series = this.gauge.series(this.withEndpoint ? [method, key] : [method]);
       perMethod[index] = series;
     }
-    (res as InFlightResponse)[IN_FLIGHT] = series.inc();
-    res.on("close", leave);
+    state.inFlight = series.inc();
   }
 }

@@ -5,7 +5,7 @@
 import { CLIENT_CLOSED_STATUS, OTHER_METHOD } from "../metrics/catalogue.js";
 
 /** The methods that keep their own label value (RFC 9110 plus PATCH and QUERY). */
-export const STANDARD_METHODS: readonly string[] = Object.freeze([
+const STANDARD_METHODS: readonly string[] = Object.freeze([
   "GET",
   "HEAD",
   "POST",

@@ -5,12 +5,13 @@
  * middleware: 499 for clients that went away, whole-response durations, bounded labels.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
+import { warnOnce } from "../kernel/logger.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { invalid } from "../kernel/validate.js";
 import { UNMATCHED_ENDPOINT } from "../metrics/catalogue.js";
-import { show } from "../metrics/errors.js";
-import type { AnyRegistry } from "../metrics/registry.js";
+import { registryOption, type AnyRegistry } from "../metrics/registry.js";
 import type { HttpMetricsOptions, ResolvedHttpOptions } from "./options.js";
-import { resolveHttpOptions } from "./options.js";
+import { HTTP_OPTION_KEYS, resolveHttpOptions } from "./options.js";
 import { compileRoutes } from "./route-matcher.js";
 import { createHttpTracking } from "./setup.js";
 import { trackResponse } from "./track-response.js";
@@ -38,6 +39,15 @@ export interface NodeHttpMetricsOptions extends HttpMetricsOptions<
   durationBuckets?: readonly number[];
 }
 
+const LISTENER_OPTION_KEYS = [
+  ...keysOf<Omit<NodeHttpMetricsOptions, keyof HttpMetricsOptions<never, never>>>({
+    routes: true,
+    registry: true,
+    durationBuckets: true,
+  }),
+  ...HTTP_OPTION_KEYS,
+];
+
 /** A `node:http` request listener. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -59,15 +69,18 @@ export function metricsListener(
   options: NodeHttpMetricsOptions,
 ): RequestListener {
   if (typeof listener !== "function") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: metricsListener expects a request listener function, got ${typeof listener}`,
-    );
+    throw invalid("metricsListener listener", "a request listener function", listener);
   }
-  const routeOf = routeResolver(options?.routes);
-  const resolved = resolveHttpOptions(options);
+  const given = optionsOf(
+    "metricsListener",
+    options,
+    LISTENER_OPTION_KEYS,
+  ) as Partial<NodeHttpMetricsOptions>;
+  const routeOf = routeResolver(given.routes);
+  const resolved = resolveHttpOptions(given);
   const { recorder, begin, excludedMethods, isExcludedEndpoint } = createHttpTracking({
-    registry: options.registry,
-    durationBuckets: options.durationBuckets,
+    registry: registryOption("registry", given.registry),
+    durationBuckets: given.durationBuckets,
     options: resolved as ResolvedHttpOptions<never, never>,
     extraLabels: resolved.extraLabels,
     inFlightLabels: ["method", "endpoint"],
@@ -76,12 +89,11 @@ export function metricsListener(
     try {
       if (excludedMethods?.has(req.method ?? "") !== true) {
         const endpoint = routeOf(req);
-        if (
-          isExcludedEndpoint?.(endpoint) !== true &&
-          trackResponse(req, res, recorder, endpoint)
-        ) {
-          begin?.(req, res, endpoint);
-        }
+        const state =
+          isExcludedEndpoint?.(endpoint) === true
+            ? undefined
+            : trackResponse(req, res, recorder, endpoint);
+        if (state !== undefined) begin?.(req, res, endpoint, state);
       }
     } catch {
       // Metrics never break the request path.
@@ -109,9 +121,7 @@ function routeResolver(routes: unknown): (req: IncomingMessage) => string {
     };
   }
   if (!Array.isArray(routes)) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: routes must be an array of route templates or a function, got ${show(routes)}`,
-    );
+    throw invalid("routes", "an array of route templates or a function", routes);
   }
   const match = compileRoutes(routes);
   return function templateRoute(req) {

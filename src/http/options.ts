@@ -3,13 +3,16 @@
  * a bad option throws a `TypeError`/`RangeError` naming it and the value, and the per-request
  * code only ever sees the resolved form.
  */
-import { PACKAGE_NAME } from "../kernel/logger.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
 import {
-  DEFAULT_SIZE_BUCKETS,
-  DEFAULT_SUMMARY_PERCENTILES,
-  RESERVED_LABEL_NAMES,
-} from "../metrics/catalogue.js";
-import { show, validateBuckets } from "../metrics/errors.js";
+  booleanOption,
+  bucketsOption,
+  integerOption,
+  invalid,
+  objectOption,
+} from "../kernel/validate.js";
+import { DEFAULT_SIZE_BUCKETS, DEFAULT_SUMMARY_PERCENTILES } from "../metrics/catalogue.js";
+import { checkExtraLabelName } from "../metrics/label-names.js";
 import type { SummarySettings } from "../metrics/http-extras.js";
 
 /**
@@ -130,43 +133,32 @@ export interface ResolvedHttpOptions<Req, Res> {
   durationSummary: SummarySettings | undefined;
 }
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_PREFIX = /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const fail = (message: string) => new TypeError(`${PACKAGE_NAME}: ${message}`);
-const outOfRange = (message: string) => new RangeError(`${PACKAGE_NAME}: ${message}`);
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-function flag(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw fail(`${name} must be a boolean, got ${show(value)}`);
-  return value;
-}
+/** The keys of {@link HttpMetricsOptions}, for the integrations' unknown-key check. */
+export const HTTP_OPTION_KEYS = keysOf<HttpMetricsOptions<unknown, unknown>>({
+  extraLabels: true,
+  maxLabelValues: true,
+  defaultMetrics: true,
+  excludeRoutes: true,
+  excludeMethods: true,
+  groupStatusCodes: true,
+  inFlight: true,
+  requestSize: true,
+  responseSize: true,
+  sizeBuckets: true,
+  durationSummary: true,
+});
 
 function resolveExtraLabels<Req, Res>(
   value: unknown,
 ): Array<readonly [string, ExtraLabelFunction<Req, Res>]> {
-  if (value === undefined) return [];
-  if (!isObject(value))
-    throw fail(`extraLabels must be an object of functions, got ${show(value)}`);
-  return Object.entries(value).map(([name, compute]) => {
-    if (!LABEL_NAME.test(name) || name.startsWith("__")) {
-      throw fail(
-        `extraLabels name ${JSON.stringify(name)} is not a valid Prometheus label name ` +
-          `([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")`,
-      );
-    }
-    if (RESERVED_LABEL_NAMES.includes(name)) {
-      throw fail(
-        `extraLabels name ${JSON.stringify(name)} is taken by the HTTP metrics ` +
-          `(${RESERVED_LABEL_NAMES.join(", ")})`,
-      );
-    }
-    if (typeof compute !== "function") {
-      throw fail(`extraLabels.${name} must be a function, got ${show(compute)}`);
-    }
+  const labels = objectOption("extraLabels", value, "an object of functions");
+  if (labels === undefined) return [];
+  return Object.entries(labels).map(([name, compute]) => {
+    checkExtraLabelName(`extraLabels name ${JSON.stringify(name)}`, name);
+    if (typeof compute !== "function") throw invalid(`extraLabels.${name}`, "a function", compute);
     return [name, compute as ExtraLabelFunction<Req, Res>] as const;
   });
 }
@@ -174,12 +166,15 @@ function resolveExtraLabels<Req, Res>(
 function resolveDefaultMetrics(value: unknown): string | undefined {
   if (value === undefined || value === true) return "";
   if (value === false) return undefined;
-  if (!isObject(value)) {
-    throw fail(`defaultMetrics must be a boolean or { prefix?: string }, got ${show(value)}`);
-  }
-  const prefix = value.prefix ?? "";
+  const options = objectOption("defaultMetrics", value, "a boolean or { prefix?: string }") ?? {};
+  optionsOf("defaultMetrics", options, ["prefix"]);
+  const prefix = options.prefix ?? "";
   if (typeof prefix !== "string" || !METRIC_PREFIX.test(prefix)) {
-    throw fail(`defaultMetrics.prefix must be a metric name prefix, got ${show(prefix)}`);
+    throw invalid(
+      "defaultMetrics.prefix",
+      "a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+      prefix,
+    );
   }
   return prefix;
 }
@@ -189,9 +184,7 @@ function resolveExcludeRoutes(value: unknown): Array<string | RegExp> {
   const valid = (entry: unknown) =>
     (typeof entry === "string" && entry !== "") || entry instanceof RegExp;
   if (!Array.isArray(value) || !value.every(valid)) {
-    throw fail(
-      `excludeRoutes must be an array of non-empty strings and RegExps, got ${Array.isArray(value) ? `[${value.map(show).join(", ")}]` : show(value)}`,
-    );
+    throw invalid("excludeRoutes", "an array of non-empty strings and RegExps", value);
   }
   return [...(value as Array<string | RegExp>)];
 }
@@ -200,70 +193,77 @@ function resolveExcludeMethods(value: unknown): Set<string> {
   if (value === undefined) return new Set();
   const valid = (entry: unknown) => typeof entry === "string" && METHOD_TOKEN.test(entry);
   if (!Array.isArray(value) || !value.every(valid)) {
-    throw fail(
-      `excludeMethods must be an array of HTTP method names, got ${Array.isArray(value) ? `[${value.map(show).join(", ")}]` : show(value)}`,
-    );
+    throw invalid("excludeMethods", "an array of HTTP method names", value);
   }
   return new Set((value as string[]).map((method) => method.toUpperCase()));
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number") throw fail(`${name} must be a number, got ${show(value)}`);
-  if (!Number.isInteger(value) || value < 1) {
-    throw outOfRange(`${name} must be an integer ≥ 1, got ${show(value)}`);
-  }
-  return value;
-}
+const MAX_COUNT = 1_000_000;
 
 function resolveSummary(value: unknown): SummarySettings | undefined {
   if (value === undefined || value === false) return undefined;
-  const options = value === true ? {} : value;
-  if (!isObject(options)) {
-    throw fail(`durationSummary must be a boolean or an object, got ${show(value)}`);
-  }
+  const options =
+    value === true ? {} : (objectOption("durationSummary", value, "a boolean or an object") ?? {});
+  optionsOf("durationSummary", options, SUMMARY_OPTION_KEYS);
   const percentiles = options.percentiles ?? DEFAULT_SUMMARY_PERCENTILES;
+  const quantiles = "a non-empty array of numbers in (0, 1]";
   if (!Array.isArray(percentiles) || percentiles.length === 0) {
-    throw fail(`durationSummary.percentiles must be a non-empty array, got ${show(percentiles)}`);
+    throw invalid("durationSummary.percentiles", quantiles, percentiles);
   }
   for (const quantile of percentiles as unknown[]) {
     if (typeof quantile !== "number" || !(quantile > 0 && quantile <= 1)) {
-      throw outOfRange(
-        `durationSummary.percentiles must be numbers in (0, 1], got ${show(quantile)}`,
-      );
+      throw invalid("durationSummary.percentiles", quantiles, percentiles, RangeError);
     }
   }
   const maxAgeSeconds = options.maxAgeSeconds ?? 600;
   if (typeof maxAgeSeconds !== "number" || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0) {
-    throw outOfRange(
-      `durationSummary.maxAgeSeconds must be a finite number > 0, got ${show(maxAgeSeconds)}`,
+    throw invalid(
+      "durationSummary.maxAgeSeconds",
+      "a finite number > 0",
+      maxAgeSeconds,
+      RangeError,
     );
   }
   return {
     percentiles: [...(percentiles as number[])],
     maxAgeSeconds,
-    ageBuckets: positiveInteger("durationSummary.ageBuckets", options.ageBuckets, 5),
+    ageBuckets:
+      options.ageBuckets === undefined
+        ? 5
+        : integerOption("durationSummary.ageBuckets", options.ageBuckets, 1, 1000),
   };
 }
 
-/** Validates the shared options and applies their defaults; throws naming a bad one. */
+const SUMMARY_OPTION_KEYS = keysOf<DurationSummaryOptions>({
+  percentiles: true,
+  maxAgeSeconds: true,
+  ageBuckets: true,
+});
+
+/**
+ * Validates the shared options and applies their defaults; throws naming a bad one. Unknown
+ * keys are checked by the integration, which knows its own options too.
+ */
 export function resolveHttpOptions<Req, Res>(
   options: HttpMetricsOptions<Req, Res>,
 ): ResolvedHttpOptions<Req, Res> {
   return {
     extraLabels: resolveExtraLabels<Req, Res>(options.extraLabels),
-    maxLabelValues: positiveInteger("maxLabelValues", options.maxLabelValues, 100),
+    maxLabelValues:
+      options.maxLabelValues === undefined
+        ? 100
+        : integerOption("maxLabelValues", options.maxLabelValues, 1, MAX_COUNT),
     defaultMetricsPrefix: resolveDefaultMetrics(options.defaultMetrics),
     excludeRoutes: resolveExcludeRoutes(options.excludeRoutes),
     excludeMethods: resolveExcludeMethods(options.excludeMethods),
-    groupStatusCodes: flag("groupStatusCodes", options.groupStatusCodes, false),
-    inFlight: flag("inFlight", options.inFlight, false),
-    requestSize: flag("requestSize", options.requestSize, false),
-    responseSize: flag("responseSize", options.responseSize, false),
+    groupStatusCodes: booleanOption("groupStatusCodes", options.groupStatusCodes, false),
+    inFlight: booleanOption("inFlight", options.inFlight, false),
+    requestSize: booleanOption("requestSize", options.requestSize, false),
+    responseSize: booleanOption("responseSize", options.responseSize, false),
     sizeBuckets:
       options.sizeBuckets === undefined
         ? DEFAULT_SIZE_BUCKETS
-        : validateBuckets("sizeBuckets", options.sizeBuckets),
+        : bucketsOption("sizeBuckets", options.sizeBuckets),
     durationSummary: resolveSummary(options.durationSummary),
   };
 }

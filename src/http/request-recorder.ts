@@ -7,11 +7,12 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CounterSeries } from "../metrics/counter.js";
-import type { CrisisLensMetrics } from "../metrics/crisislen-metrics.js";
+import type { OwnMetrics } from "../metrics/crisislen-metrics.js";
 import type { HistogramSeries } from "../metrics/histogram.js";
 import type { ExtraLabels } from "./extra-labels.js";
 import { methodIndex, methodLabel, statusLabel } from "./labels.js";
 import { RouteTable } from "./route-table.js";
+import { seriesKey } from "../metrics/series-store.js";
 
 /** Trace ids attached to a duration sample as an exemplar. */
 export type ExemplarLabels = Record<string, string>;
@@ -45,7 +46,7 @@ class RouteSeries {
   readonly #labels: readonly string[];
 
   constructor(
-    private readonly metrics: CrisisLensMetrics,
+    private readonly metrics: OwnMetrics,
     base: readonly string[],
     private readonly statusOf: StatusLabeler,
     extra: readonly string[],
@@ -78,7 +79,7 @@ export class RequestRecorder implements HttpRecorder {
   readonly #routes: RouteTable<RouteSeries>;
 
   constructor(
-    readonly metrics: CrisisLensMetrics,
+    readonly metrics: OwnMetrics,
     statusOf: StatusLabeler = statusLabel,
   ) {
     this.#routes = new RouteTable(
@@ -101,14 +102,13 @@ export class RequestRecorder implements HttpRecorder {
   }
 }
 
-const SEPARATOR = "\u0001";
-
 /** Records like {@link RequestRecorder}, with the user's extra labels after the built-in ones. */
 export class LabelledRequestRecorder implements HttpRecorder {
-  readonly #routes = new Map<string, RouteSeries>();
+  /** Per (endpoint, method): the series by extra label values (a collision-free key). */
+  readonly #routes = new RouteTable<Map<string, RouteSeries>>(() => new Map());
 
   constructor(
-    readonly metrics: CrisisLensMetrics,
+    readonly metrics: OwnMetrics,
     private readonly extra: ExtraLabels,
     private readonly statusOf: StatusLabeler = statusLabel,
   ) {}
@@ -123,12 +123,13 @@ export class LabelledRequestRecorder implements HttpRecorder {
     res: ServerResponse,
   ): void {
     const values = this.extra.values(req, res);
-    const label = methodLabel(methodIndex(method));
-    const key = label + SEPARATOR + endpoint + SEPARATOR + values.join(SEPARATOR);
-    let route = this.#routes.get(key);
+    const byValues = this.#routes.get(method, endpoint);
+    const key = seriesKey(values);
+    let route = byValues.get(key);
     if (route === undefined) {
+      const label = methodLabel(methodIndex(method));
       route = new RouteSeries(this.metrics, [label, endpoint], this.statusOf, values);
-      this.#routes.set(key, route);
+      byValues.set(key, route);
     }
     route.record(statusCode, seconds, exemplar);
   }

@@ -5,8 +5,7 @@
  * Compiled once into a segment tree; a lookup walks the path's segments once, preferring a
  * static segment to a `:param` to a trailing `*` (as find-my-way does), never a RegExp.
  */
-import { PACKAGE_NAME } from "../kernel/logger.js";
-import { show } from "../metrics/errors.js";
+import { invalid } from "../kernel/validate.js";
 
 /** The template a request path matches, or `undefined`. */
 export type RouteMatcher = (url: string) => string | undefined;
@@ -27,23 +26,22 @@ const PARAM = /^:[A-Za-z_$][\w$]*$/;
 export function compileRoutes(templates: readonly unknown[], option = "routes"): RouteMatcher {
   const root = node();
   templates.forEach((template, index) => {
-    const fail = (what: string) =>
-      new TypeError(`${PACKAGE_NAME}: ${option}[${index}] ${what}, got ${show(template)}`);
-    if (typeof template !== "string") throw fail("must be a route template string");
+    const fail = (allowed: string) => invalid(`${option}[${index}]`, allowed, template);
+    if (typeof template !== "string") throw fail("a route template string");
     if (!template.startsWith("/")) {
-      throw fail('must be a route template starting with "/" (like "/claims/:id")');
+      throw fail('a route template starting with "/" (like "/claims/:id")');
     }
-    if (/[?#]/.test(template)) throw fail("must be a path without a query or fragment");
+    if (/[?#]/.test(template)) throw fail("a path without a query or fragment");
     const segments = segmentsOf(template);
     let at = root;
     for (const [i, segment] of segments.entries()) {
       if (segment === "*") {
-        if (i !== segments.length - 1) throw fail('may use "*" only as its last segment');
+        if (i !== segments.length - 1) throw fail('a template with "*" only as its last segment');
         at.rest ??= template;
         return;
       }
       if (segment.startsWith(":")) {
-        if (!PARAM.test(segment)) throw fail("has a parameter without a name");
+        if (!PARAM.test(segment)) throw fail('a template whose parameters have names (":id")');
         at = at.param ??= node();
       } else {
         let next = at.statics.get(segment);

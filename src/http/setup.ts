@@ -5,9 +5,11 @@
  * options everything optional is `undefined`, so the adapters install their plain hot path.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RequestState } from "../kernel/request-state.js";
 import { HTTP_REQUEST_SIZE_BYTES, HTTP_RESPONSE_SIZE_BYTES } from "../metrics/catalogue.js";
 import type { HttpDurationLabel } from "../metrics/catalogue.js";
-import { getMetrics } from "../metrics/crisislen-metrics.js";
+import { bucketsOption } from "../kernel/validate.js";
+import { ownMetrics } from "../metrics/crisislen-metrics.js";
 import { ensureDefaultMetrics } from "../metrics/default-metrics.js";
 import { getDurationSummary, getInFlightGauge, getSizeHistogram } from "../metrics/http-extras.js";
 import { defaultRegistry } from "../metrics/registry.js";
@@ -27,6 +29,7 @@ export type BeginRequest = (
   req: IncomingMessage,
   res: ServerResponse,
   endpoint: string | undefined,
+  state: RequestState,
 ) => void;
 
 /** Input of {@link createHttpTracking}. */
@@ -54,11 +57,13 @@ export interface HttpTracking {
 export function createHttpTracking(setup: HttpTrackingSetup): HttpTracking {
   const { options } = setup;
   const registry = setup.registry ?? defaultRegistry();
-  const metrics = getMetrics({
+  const metrics = ownMetrics(
     registry,
-    extraLabelNames: setup.extraLabels.map(([name]) => name),
-    ...(setup.durationBuckets === undefined ? {} : { durationBuckets: setup.durationBuckets }),
-  });
+    setup.durationBuckets === undefined
+      ? undefined
+      : bucketsOption("durationBuckets", setup.durationBuckets),
+    setup.extraLabels.map(([name]) => name),
+  );
   if (options.defaultMetricsPrefix !== undefined) {
     ensureDefaultMetrics(registry, options.defaultMetricsPrefix);
   }
@@ -91,10 +96,10 @@ export function createHttpTracking(setup: HttpTrackingSetup): HttpTracking {
       getInFlightGauge(registry, setup.inFlightLabels),
       setup.inFlightLabels.includes("endpoint"),
     );
-    steps.push((req, res, endpoint) => tracker.enter(req, res, endpoint));
+    steps.push((req, _res, endpoint, state) => tracker.enter(req, endpoint, state));
   }
-  if (requestSize) steps.push((req) => countRequestBytes(req));
-  if (responseSize) steps.push((_req, res) => countResponseBytes(res));
+  if (requestSize) steps.push((req, _res, _endpoint, state) => countRequestBytes(req, state));
+  if (responseSize) steps.push((_req, res, _endpoint, state) => countResponseBytes(res, state));
 
   return {
     recorder,
@@ -107,7 +112,7 @@ export function createHttpTracking(setup: HttpTrackingSetup): HttpTracking {
 
 function combine(steps: readonly BeginRequest[]): BeginRequest | undefined {
   if (steps.length <= 1) return steps[0];
-  return function beginRequest(req, res, endpoint) {
-    for (const step of steps) step(req, res, endpoint);
+  return function beginRequest(req, res, endpoint, state) {
+    for (const step of steps) step(req, res, endpoint, state);
   };
 }

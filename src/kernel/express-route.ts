@@ -41,7 +41,7 @@ interface Candidate {
 }
 
 /** Writes a path argument (`string`, `RegExp`, or an array of them) as label text. */
-export function pathText(path: unknown): string {
+function pathText(path: unknown): string {
   if (typeof path === "string") return path;
   if (path instanceof RegExp) return String(path);
   if (Array.isArray(path)) return path.map(pathText).join("|");

@@ -4,7 +4,17 @@
  * same object instead of creating its own registry or tracer provider.
  */
 
-const STATE_KEY = Symbol.for("@crisislen/observability:state/v1");
+import { PACKAGE_NAME } from "./logger.js";
+
+/**
+ * The `Symbol.for` key `<package>:<name>`: the same symbol in every loaded copy of the package,
+ * for marks that copies must see on each other's objects.
+ */
+export function sharedSymbol(name: string): symbol {
+  return Symbol.for(`${PACKAGE_NAME}:${name}`);
+}
+
+const STATE_KEY = sharedSymbol("state/v1");
 
 /** Slots are added by the modules that own them; each module casts its own slot. */
 export type SharedState = Record<string, unknown>;

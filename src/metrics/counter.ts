@@ -5,8 +5,9 @@
  */
 import { requireNonNegative } from "./errors.js";
 import type { MetricSnapshot, SampleValue } from "./metric-object.js";
-import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
-import type { SeriesStore } from "./series-store.js";
+import type { Counter as PublicCounter, LabelArgument } from "./metric-types.js";
+import type { LabelValues, SeriesBase } from "./series-store.js";
+import { isLabelObject, type SeriesStore } from "./series-store.js";
 import { LabelledMetric } from "./labelled-metric.js";
 
 /** One counter series. `inc` is unchecked: internal callers pass valid values. */
@@ -36,7 +37,10 @@ export interface CounterConfig<L extends string> {
 }
 
 /** A monotonically increasing count. */
-export class Counter<L extends string = string> extends LabelledMetric<CounterSeries, L> {
+export class Counter<L extends string = string>
+  extends LabelledMetric<CounterSeries, L>
+  implements PublicCounter<L>
+{
   readonly type = "counter" as const;
 
   constructor(config: CounterConfig<L>) {
@@ -44,28 +48,34 @@ export class Counter<L extends string = string> extends LabelledMetric<CounterSe
   }
 
   /**
-   * Adds `amount` (default 1). Throws a `RangeError` naming the metric for a negative, NaN or
-   * infinite amount, and records nothing.
+   * Adds `amount` (default 1), as `inc(amount?)` or `inc(labels, amount?)`. Anything but a finite
+   * number ≥ 0 throws an error naming the metric and the value, and records nothing.
    */
   inc(amount?: number): void;
   inc(labels: LabelArgument<L>, amount?: number): void;
   inc(labels?: LabelArgument<L> | number, amount?: number): void {
-    if (typeof labels === "number" || labels === undefined) {
-      const value = requireNonNegative(this.name, labels ?? 1);
-      this.store.byObject(undefined).inc(value);
+    if (isLabelObject(labels)) {
+      const value = requireNonNegative(this.name, amount === undefined ? 1 : amount, "increment");
+      this.store.byObject(labels as LabelValues).inc(value);
       return;
     }
-    const value = requireNonNegative(this.name, amount ?? 1);
-    this.store.byObject(labels as LabelValues).inc(value);
+    const value = requireNonNegative(this.name, labels === undefined ? 1 : labels, "increment");
+    this.store.byObject(undefined).inc(value);
   }
 
-  /** A child bound to label values given in `labelNames` order. */
+  /**
+   * A child bound to label values given in `labelNames` order. The values are checked now; the
+   * series is created by the first valid `inc`, so a rejected one leaves nothing behind.
+   */
   labels(...values: Array<string | number>): { inc(amount?: number): void } {
-    const series = this.store.byPositional(values);
+    const checked = this.store.positional(values);
+    const store = this.store;
     const name = this.name;
+    let series: CounterSeries | undefined;
     return {
       inc(amount = 1) {
-        series.inc(requireNonNegative(name, amount));
+        const value = requireNonNegative(name, amount, "increment");
+        (series ??= store.byValues(checked)).inc(value);
       },
     };
   }

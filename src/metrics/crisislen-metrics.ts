@@ -17,25 +17,33 @@ import {
 } from "./catalogue.js";
 import type { HttpDurationLabel, HttpRequestLabel } from "./catalogue.js";
 import { Counter } from "./counter.js";
-import { requireInRange, requireNonNegative, validateBuckets } from "./errors.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { bucketsOption, invalid } from "../kernel/validate.js";
+import { requireInRange, requireNonNegative } from "./errors.js";
 import { Gauge } from "./gauge.js";
 import { Histogram } from "./histogram.js";
+import type {
+  Counter as PublicCounter,
+  Gauge as PublicGauge,
+  Histogram as PublicHistogram,
+} from "./metric-types.js";
 import { OWN_METRIC } from "./metric-object.js";
-import { defaultRegistry, getOrRegister } from "./registry.js";
+import { checkExtraLabelNames } from "./label-names.js";
+import { defaultRegistry, getOrRegister, registryOption } from "./registry.js";
 import type { AnyRegistry } from "./registry.js";
 
 /** The five metrics, plus helpers that record CrisisLens domain events correctly. */
 export interface CrisisLensMetrics {
   /** `http_requests_total{method, endpoint, status}` (plus the extra labels, when configured). */
-  readonly httpRequests: Counter<HttpRequestLabel>;
+  readonly httpRequests: PublicCounter<HttpRequestLabel>;
   /** `http_request_duration_seconds{method, endpoint}` (plus the extra labels, when configured). */
-  readonly httpRequestDuration: Histogram<HttpDurationLabel>;
+  readonly httpRequestDuration: PublicHistogram<HttpDurationLabel>;
   /** `crisislen_items_processed_total`. */
-  readonly itemsProcessed: Counter<never>;
+  readonly itemsProcessed: PublicCounter<never>;
   /** `crisislen_workflows_active`. */
-  readonly workflowsActive: Gauge;
+  readonly workflowsActive: PublicGauge;
   /** `crisislen_risk_score`, buckets 0.1 … 1; values outside 0–1 are rejected. */
-  readonly riskScore: Histogram<never>;
+  readonly riskScore: PublicHistogram<never>;
   /**
    * Counts processed items. Throws a `RangeError` naming the metric for a negative or
    * non-finite count (and a `TypeError` for a non-number), recording nothing.
@@ -51,6 +59,15 @@ export interface CrisisLensMetrics {
   recordRiskScore(score: number): void;
 }
 
+/** The set as built: the metric objects typed as the classes they are, for the recorders. */
+export interface OwnMetrics extends CrisisLensMetrics {
+  readonly httpRequests: Counter<HttpRequestLabel>;
+  readonly httpRequestDuration: Histogram<HttpDurationLabel>;
+  readonly itemsProcessed: Counter<never>;
+  readonly workflowsActive: Gauge;
+  readonly riskScore: Histogram<never>;
+}
+
 /** Options of {@link getMetrics}. */
 export interface MetricsOptions {
   /** Registry to register in. @default the process-wide default registry (prom-client's `register`) */
@@ -59,7 +76,8 @@ export interface MetricsOptions {
   durationBuckets?: readonly number[];
   /**
    * Label names the two HTTP metrics carry after their own (the `extraLabels` option of the
-   * integrations). Validated by the caller.
+   * integrations): valid Prometheus label names, not starting with `__`, none of `method`,
+   * `endpoint`, `status`, `le`, `quantile`, none twice.
    * @default the names the registry's metrics already have, or none
    */
   extraLabelNames?: readonly string[];
@@ -69,7 +87,7 @@ function build(
   registry: AnyRegistry,
   durationBuckets: readonly number[],
   extraLabelNames: readonly string[],
-): CrisisLensMetrics {
+): OwnMetrics {
   const requestLabels = [...HTTP_REQUEST_LABELS, ...extraLabelNames] as HttpRequestLabel[];
   const durationLabels = [...HTTP_DURATION_LABELS, ...extraLabelNames] as HttpDurationLabel[];
   const httpRequests = getOrRegister(
@@ -130,6 +148,8 @@ function build(
       itemsProcessed.inc(requireNonNegative(ITEMS_PROCESSED_TOTAL, count, "count"));
     },
     trackWorkflow<T>(work: () => T): T {
+      if (typeof work !== "function")
+        throw invalid(`${WORKFLOWS_ACTIVE} trackWorkflow() argument`, "a function", work);
       workflowsActive.inc();
       let result: T;
       try {
@@ -152,22 +172,45 @@ function build(
   };
 }
 
-const cache = () =>
-  sharedSlot("metricsByRegistry", () => new WeakMap<AnyRegistry, CrisisLensMetrics>());
+const cache = () => sharedSlot("metricsByRegistry", () => new WeakMap<AnyRegistry, OwnMetrics>());
+
+const METRICS_OPTION_KEYS = keysOf<MetricsOptions>({
+  registry: true,
+  durationBuckets: true,
+  extraLabelNames: true,
+});
 
 /**
  * The five metrics registered in `options.registry` (default: the process-wide registry),
  * created on first use and reused afterwards. A registry that was cleared (hot reload) gets
- * them registered again. Throws when the duration buckets are invalid, or differ from those
- * the registry's histogram already has.
+ * them registered again. Throws when an option is invalid or unknown, or when the duration
+ * buckets or extra label names differ from those the registry's metrics already have.
  */
-export function getMetrics(options: MetricsOptions = {}): CrisisLensMetrics {
-  const registry = options.registry ?? defaultRegistry();
-  const buckets =
-    options.durationBuckets === undefined
-      ? registeredDurationBuckets(registry)
-      : validateBuckets("durationBuckets", options.durationBuckets);
-  const extraLabelNames = options.extraLabelNames ?? registeredExtraLabels(registry);
+export function getMetrics(options?: MetricsOptions): CrisisLensMetrics {
+  if (options === undefined) return ownMetrics(defaultRegistry(), undefined, undefined);
+  const given = optionsOf("getMetrics", options, METRICS_OPTION_KEYS) as MetricsOptions;
+  return ownMetrics(
+    registryOption("registry", given.registry) ?? defaultRegistry(),
+    given.durationBuckets === undefined
+      ? undefined
+      : bucketsOption("durationBuckets", given.durationBuckets),
+    given.extraLabelNames === undefined
+      ? undefined
+      : checkExtraLabelNames("extraLabelNames", given.extraLabelNames),
+  );
+}
+
+/**
+ * {@link getMetrics} with checked arguments (the integrations validate their options first):
+ * `undefined` buckets or names mean those the registry's metrics already have.
+ */
+export function ownMetrics(
+  registry: AnyRegistry,
+  durationBuckets: readonly number[] | undefined,
+  extraLabels: readonly string[] | undefined,
+): OwnMetrics {
+  const buckets = durationBuckets ?? registeredDurationBuckets(registry);
+  const extraLabelNames = extraLabels ?? registeredExtraLabels(registry);
   const cached = cache().get(registry);
   if (
     cached !== undefined &&

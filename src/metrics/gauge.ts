@@ -5,6 +5,7 @@
 import { requireFiniteNumber, requireNonNegative } from "./errors.js";
 import type { MetricShape, MetricSnapshot } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
+import type { Gauge as PublicGauge } from "./metric-types.js";
 
 /** Options of {@link Gauge}. */
 export interface GaugeConfig {
@@ -13,11 +14,11 @@ export interface GaugeConfig {
 }
 
 /** A value that goes up and down. */
-export class Gauge {
+export class Gauge implements PublicGauge {
   readonly [OWN_METRIC] = true;
   readonly type = "gauge" as const;
   readonly aggregator = "sum";
-  readonly labelNames: readonly string[] = [];
+  readonly labelNames: readonly never[] = [];
   readonly name: string;
   readonly help: string;
   #value = 0;
@@ -43,7 +44,7 @@ export class Gauge {
 
   /** Sets the value (must be finite). */
   set(value: number): void {
-    this.#value = requireFiniteNumber(this.name, value);
+    this.#value = requireFiniteNumber(this.name, value, "value");
   }
 
   /** The current value. */

@@ -5,8 +5,9 @@
  */
 import { requireFiniteNumber } from "./errors.js";
 import type { ExemplarValue, MetricShape, MetricSnapshot, SampleValue } from "./metric-object.js";
-import type { LabelArgument, LabelValues, SeriesBase } from "./series-store.js";
-import type { SeriesStore } from "./series-store.js";
+import type { Histogram as PublicHistogram, LabelArgument } from "./metric-types.js";
+import type { LabelValues, SeriesBase } from "./series-store.js";
+import { isLabelObject, type SeriesStore } from "./series-store.js";
 import { LabelledMetric } from "./labelled-metric.js";
 
 /** One histogram series: per-bucket counts (not cumulative; the last slot is `+Inf`). */
@@ -56,7 +57,10 @@ export interface HistogramConfig<L extends string> {
 }
 
 /** A distribution of observed values in fixed buckets. */
-export class Histogram<L extends string = string> extends LabelledMetric<HistogramSeries, L> {
+export class Histogram<L extends string = string>
+  extends LabelledMetric<HistogramSeries, L>
+  implements PublicHistogram<L>
+{
   readonly type = "histogram" as const;
   readonly buckets: readonly number[];
   readonly #validate: ((metric: string, value: number) => void) | undefined;
@@ -86,7 +90,7 @@ export class Histogram<L extends string = string> extends LabelledMetric<Histogr
   observe(value: number): void;
   observe(labels: LabelArgument<L>, value: number): void;
   observe(labels: LabelArgument<L> | number, value?: number): void {
-    if (typeof labels === "object" && labels !== null) {
+    if (isLabelObject(labels)) {
       const checked = this.#check(value);
       this.store.byObject(labels as LabelValues).observe(checked);
       return;
@@ -107,11 +111,18 @@ export class Histogram<L extends string = string> extends LabelledMetric<Histogr
     };
   }
 
-  /** A child bound to label values given in `labelNames` order. */
+  /**
+   * A child bound to label values given in `labelNames` order. The values are checked now; the
+   * series is created by the first valid `observe`, so a rejected one leaves nothing behind.
+   */
   labels(...values: Array<string | number>): { observe(value: number): void } {
-    const series = this.store.byPositional(values);
+    const checked = this.store.positional(values);
+    let series: HistogramSeries | undefined;
     return {
-      observe: (value: number) => series.observe(this.#check(value)),
+      observe: (value: number) => {
+        const number = this.#check(value);
+        (series ??= this.store.byValues(checked)).observe(number);
+      },
     };
   }
 

@@ -2,6 +2,7 @@
  * The shape prom-client's `Registry` reads from a metric (`get()`), so our metric classes can
  * live in a user's prom-client registry next to their own metrics.
  */
+import { sharedSymbol } from "../kernel/global-state.js";
 
 /** An exemplar attached to a sample (OpenMetrics only). */
 export interface ExemplarValue {
@@ -29,7 +30,7 @@ export interface MetricSnapshot {
 }
 
 /** Marks our metric classes across package copies (a `Symbol.for`, so every copy sees it). */
-export const OWN_METRIC = Symbol.for("@crisislen/observability:metric");
+export const OWN_METRIC = sharedSymbol("metric");
 
 /** Description of a metric, compared when the same name is registered again. */
 export interface MetricShape {

@@ -7,6 +7,7 @@ import type { Registry, RegistryContentType } from "prom-client";
 import { register as promClientGlobalRegistry } from "prom-client";
 import { sharedSlot } from "../kernel/global-state.js";
 import { PACKAGE_NAME } from "../kernel/logger.js";
+import { invalid } from "../kernel/validate.js";
 import type { MetricShape } from "./metric-object.js";
 import { OWN_METRIC } from "./metric-object.js";
 
@@ -20,6 +21,22 @@ export type AnyRegistry = Registry<RegistryContentType>;
  */
 export function defaultRegistry(): AnyRegistry {
   return sharedSlot<AnyRegistry>("registry", () => promClientGlobalRegistry);
+}
+
+/** The `registry` option: a prom-client `Registry` (of any copy of prom-client), or absent. */
+export function registryOption(option: string, value: unknown): AnyRegistry | undefined {
+  if (value === undefined) return undefined;
+  const candidate = value as Partial<AnyRegistry> | null;
+  if (
+    typeof candidate !== "object" ||
+    candidate === null ||
+    typeof candidate.getSingleMetric !== "function" ||
+    typeof candidate.registerMetric !== "function" ||
+    typeof candidate.getMetricsAsJSON !== "function"
+  ) {
+    throw invalid(option, "a prom-client Registry", value);
+  }
+  return value as AnyRegistry;
 }
 
 interface RegisteredMetric {

@@ -3,18 +3,16 @@
  * values, created once and handed out again, so a hot path can keep a series and update it
  * without hashing labels on every call.
  */
+import { invalid } from "../kernel/validate.js";
 import { labelError } from "./errors.js";
 
 /** Label values by label name, as prom-client takes them. */
 export type LabelValues = Record<string, string | number>;
 
-/**
- * The label object a metric with label names `L` takes; `never` for a metric without labels, so
- * `inc("1")` on such a metric does not compile (`Partial<Record<never, …>>` would be `{}`).
- */
-export type LabelArgument<L extends string> = [L] extends [never]
-  ? never
-  : Partial<Record<L, string | number>>;
+/** Whether an argument is a label object (`{ route: "/x" }`), not a value, an array or null. */
+export function isLabelObject(value: unknown): value is LabelValues {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** What every series carries: its labels, and whether `reset()` removed it from its metric. */
 export interface SeriesBase {
@@ -23,6 +21,22 @@ export interface SeriesBase {
 }
 
 const KEY_SEPARATOR = "\u0001";
+
+/**
+ * The map key of a label set, injective so two label sets never share a series. Values are
+ * joined by U+0001 (exactly n−1 separators for n values); in the rare case a value contains
+ * U+0001 itself, the key is n separators followed by the JSON of the values (JSON escapes
+ * U+0001), which no joined key can equal. One value is its own key.
+ */
+export function seriesKey(values: readonly string[]): string {
+  const count = values.length;
+  if (count === 1) return values[0] as string;
+  for (let index = 0; index < count; index++) {
+    if ((values[index] as string).includes(KEY_SEPARATOR))
+      return KEY_SEPARATOR.repeat(count) + JSON.stringify(values);
+  }
+  return values.join(KEY_SEPARATOR);
+}
 
 export class SeriesStore<S extends SeriesBase> {
   readonly #map = new Map<string, S>();
@@ -35,7 +49,7 @@ export class SeriesStore<S extends SeriesBase> {
 
   /** The series for label values given in `labelNames` order (no validation: internal callers). */
   byValues(values: readonly string[]): S {
-    const key = values.length === 1 ? (values[0] as string) : values.join(KEY_SEPARATOR);
+    const key = seriesKey(values);
     let series = this.#map.get(key);
     if (series === undefined) {
       const labels: Record<string, string> = {};
@@ -69,7 +83,7 @@ export class SeriesStore<S extends SeriesBase> {
     if (values.length !== this.labelNames.length) {
       throw labelError(
         this.metricName,
-        `expects ${this.labelNames.length} label values (${this.labelNames.join(", ")}), got ${values.length}`,
+        `label values must be ${this.labelNames.length} (${this.labelNames.join(", ") || "none"}), got ${values.length}`,
       );
     }
     return values.map((value, index) => this.labelValue(this.labelNames[index] as string, value));
@@ -81,7 +95,7 @@ export class SeriesStore<S extends SeriesBase> {
       if (!this.labelNames.includes(name)) {
         throw labelError(
           this.metricName,
-          `has no label "${name}" (labels: ${this.labelNames.length > 0 ? this.labelNames.join(", ") : "none"})`,
+          `label names must be among (${this.labelNames.join(", ") || "none"}), got "${name}"`,
         );
       }
     }
@@ -91,15 +105,12 @@ export class SeriesStore<S extends SeriesBase> {
   private labelValue(name: string, value: unknown): string {
     if (typeof value === "string") return value;
     if (typeof value === "number" && Number.isFinite(value)) return String(value);
-    throw labelError(
-      this.metricName,
-      `label "${name}" needs a string or finite number, got ${String(value)}`,
-    );
+    throw invalid(`${this.metricName} label "${name}"`, "a string or a finite number", value);
   }
 
   /** Removes one series; a kept reference to it re-registers itself on its next update. */
   remove(values: readonly string[]): void {
-    const key = values.join(KEY_SEPARATOR);
+    const key = seriesKey(values);
     const series = this.#map.get(key);
     if (series !== undefined) {
       series.detached = true;

@@ -6,7 +6,9 @@
  */
 import { Server as NetServer } from "node:net";
 import type { Server } from "node:http";
-import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
+import { isFastify, type FastifyLike } from "../kernel/frameworks.js";
+import { errorOnce } from "../kernel/logger.js";
+import { invalid } from "../kernel/validate.js";
 import { runShutdownHooks } from "../kernel/shutdown-hooks.js";
 import { startShutdownBudget } from "../kernel/shutdown-budget.js";
 import { readinessOf } from "../health/readiness-state.js";
@@ -14,16 +16,12 @@ import type { ReadinessState } from "../health/readiness-state.js";
 import { InFlightRequests } from "./open-requests.js";
 import { resolveShutdownOptions } from "./options.js";
 import type { GracefulShutdownOptions } from "./options.js";
+import { sharedSymbol } from "../kernel/global-state.js";
 
 /** What `enableGracefulShutdown` accepts: a `node:http`/`https` server (Express: the value of `app.listen()`) or a Fastify app. */
 export type ShutdownTarget = Server | FastifyLike;
 
-/** The part of a Fastify instance (4 or 5) the shutdown uses. */
-export interface FastifyLike {
-  readonly server: Server;
-  close(): PromiseLike<unknown>;
-  addHook: unknown;
-}
+export type { FastifyLike };
 
 /** Controls the graceful shutdown of one server. */
 export interface GracefulShutdown {
@@ -44,22 +42,11 @@ export interface GracefulShutdown {
 
 type Phase = "running" | "draining" | "closing" | "hooks" | "done";
 
-const REGISTERED = Symbol.for("@crisislen/observability:graceful-shutdown");
+const REGISTERED = sharedSymbol("graceful-shutdown");
 let instances = 0;
 
 /** Resolves after the event loop's next poll phase (I/O) has run. */
 const nextLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function isFastify(target: unknown): target is FastifyLike {
-  const candidate = target as Partial<FastifyLike> | null;
-  return (
-    typeof candidate === "object" &&
-    candidate !== null &&
-    candidate.server instanceof NetServer &&
-    typeof candidate.close === "function" &&
-    typeof candidate.addHook === "function"
-  );
-}
 
 /**
  * Makes `target` shut down gracefully on SIGTERM (and on {@link GracefulShutdown.shutdown}).
@@ -74,13 +61,15 @@ function isFastify(target: unknown): target is FastifyLike {
  */
 export function enableGracefulShutdown(
   target: ShutdownTarget,
-  options: GracefulShutdownOptions = {},
+  options?: GracefulShutdownOptions,
 ): GracefulShutdown {
   const fastify = isFastify(target) ? target : undefined;
   const server = fastify?.server ?? target;
   if (!(server instanceof NetServer)) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: enableGracefulShutdown expects a node:http server (for Express, the value of app.listen()) or a Fastify instance, got ${typeof target === "function" ? "a function (an Express app? pass app.listen()'s server)" : String(target)}`,
+    throw invalid(
+      "the target of enableGracefulShutdown",
+      "a node:http server (for Express, the server app.listen() returns) or a Fastify instance",
+      target,
     );
   }
   const holder = server as Server & { [REGISTERED]?: GracefulShutdown };

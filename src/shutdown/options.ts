@@ -2,9 +2,10 @@
  * Options of the graceful shutdown, with their environment variables and defaults merged in one
  * place: option, then environment variable, then constant.
  */
-import { PACKAGE_NAME } from "../kernel/logger.js";
-import type { ReadinessState } from "../health/readiness-state.js";
-import { envInteger } from "../kernel/env.js";
+import { readinessOption, type ReadinessState } from "../health/readiness-state.js";
+import { orFallback, readEnvInteger, warnInvalidEnv, type EnvReading } from "../kernel/env.js";
+import { keysOf, optionsOf } from "../kernel/option-keys.js";
+import { MAX_TIMER_MS, functionOption, invalid, millisecondsOption } from "../kernel/validate.js";
 
 /** Options of `enableGracefulShutdown`. */
 export interface GracefulShutdownOptions {
@@ -12,8 +13,9 @@ export interface GracefulShutdownOptions {
    * How long to keep serving, with readiness already 503, before closing the listener: the time
    * the endpoints controller and the load balancers need to stop sending new requests. Match it
    * to the Deployment's `preStop` sleep (the two add up when the hook runs first, so keep the sum
-   * below `terminationGracePeriodSeconds`). Env `SHUTDOWN_DRAIN_DELAY_MS`.
-   * @default 5000
+   * below `terminationGracePeriodSeconds`). Must be less than `timeoutMs`. Env
+   * `SHUTDOWN_DRAIN_DELAY_MS`.
+   * @default 5000, or a quarter of `timeoutMs` when that is shorter
    */
   drainDelayMs?: number;
   /**
@@ -21,7 +23,7 @@ export interface GracefulShutdownOptions {
    * shutdown hooks (the trace flush). Past it the process exits with code 1 naming what was still
    * pending. Keep it below `terminationGracePeriodSeconds` (minus any `preStop` sleep), or the
    * kubelet's SIGKILL comes first. Env `SHUTDOWN_TIMEOUT_MS`.
-   * @default 20000
+   * @default 20000, or `drainDelayMs` + 15000 when that is longer
    */
   timeoutMs?: number;
   /**
@@ -55,55 +57,84 @@ export interface ResolvedShutdownOptions {
 
 const DEFAULT_DRAIN_DELAY_MS = 5000;
 const DEFAULT_TIMEOUT_MS = 20_000;
-const MAX_MS = 2_147_483_647;
 
-function milliseconds(option: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > MAX_MS) {
-    throw new RangeError(
-      `${PACKAGE_NAME}: ${option} must be a whole number of milliseconds from ${min} to ${MAX_MS}, got ${String(value)}`,
+const OPTION_KEYS = keysOf<GracefulShutdownOptions>({
+  drainDelayMs: true,
+  timeoutMs: true,
+  signals: true,
+  readiness: true,
+  exit: true,
+});
+
+/**
+ * The drain delay and the bound, each from its option, else its variable, else its default. A
+ * default is derived from the other value when that one was set, so the pair stays valid: a
+ * variable with a typo, or a drain delay from the environment that is not below the bound, is
+ * logged and replaced, never a start-up error; a `drainDelayMs` option that is not below the
+ * bound throws.
+ */
+function resolveTimings(options: GracefulShutdownOptions): {
+  drainDelayMs: number;
+  timeoutMs: number;
+} {
+  const drainReading =
+    options.drainDelayMs === undefined
+      ? readEnvInteger("SHUTDOWN_DRAIN_DELAY_MS", 0, MAX_TIMER_MS)
+      : undefined;
+  const timeoutReading =
+    options.timeoutMs === undefined
+      ? readEnvInteger("SHUTDOWN_TIMEOUT_MS", 1, MAX_TIMER_MS)
+      : undefined;
+  const drainGiven =
+    options.drainDelayMs === undefined
+      ? drainReading?.value
+      : millisecondsOption("drainDelayMs", options.drainDelayMs, 0);
+  const timeoutGiven =
+    options.timeoutMs === undefined
+      ? timeoutReading?.value
+      : millisecondsOption("timeoutMs", options.timeoutMs, 1);
+  const timeoutMs =
+    timeoutGiven ??
+    orFallback(
+      "SHUTDOWN_TIMEOUT_MS",
+      timeoutReading as EnvReading<number>,
+      Math.min(MAX_TIMER_MS, Math.max(DEFAULT_TIMEOUT_MS, (drainGiven ?? 0) + 15_000)),
     );
+  const derivedDrain = Math.min(DEFAULT_DRAIN_DELAY_MS, Math.floor(timeoutMs / 4));
+  let drainDelayMs =
+    drainGiven ??
+    orFallback("SHUTDOWN_DRAIN_DELAY_MS", drainReading as EnvReading<number>, derivedDrain);
+  if (drainDelayMs >= timeoutMs) {
+    const allowed = `less than timeoutMs (${timeoutMs}), or nothing is left to finish the requests`;
+    if (options.drainDelayMs !== undefined)
+      throw invalid("drainDelayMs", allowed, drainDelayMs, RangeError);
+    // Both came from the environment: degrade, as for any invalid variable.
+    warnInvalidEnv("SHUTDOWN_DRAIN_DELAY_MS", String(drainDelayMs), allowed, derivedDrain);
+    drainDelayMs = derivedDrain;
   }
-  return value;
+  return { drainDelayMs, timeoutMs };
 }
 
 /** Validates the options (TypeError/RangeError naming the option) and merges env and defaults. */
-export function resolveShutdownOptions(options: GracefulShutdownOptions): ResolvedShutdownOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: graceful shutdown options must be an object, got ${String(options)}`,
-    );
-  }
-  const drainDelayMs =
-    options.drainDelayMs === undefined
-      ? envInteger("SHUTDOWN_DRAIN_DELAY_MS", DEFAULT_DRAIN_DELAY_MS, 0, MAX_MS)
-      : milliseconds("drainDelayMs", options.drainDelayMs, 0);
-  const timeoutMs =
-    options.timeoutMs === undefined
-      ? envInteger("SHUTDOWN_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1, MAX_MS)
-      : milliseconds("timeoutMs", options.timeoutMs, 1);
-  if (drainDelayMs >= timeoutMs) {
-    throw new RangeError(
-      `${PACKAGE_NAME}: drainDelayMs (${drainDelayMs}) must be less than timeoutMs (${timeoutMs}), or nothing is left to finish the requests`,
-    );
-  }
+export function resolveShutdownOptions(
+  input: GracefulShutdownOptions | undefined,
+): ResolvedShutdownOptions {
+  const options = optionsOf(
+    "enableGracefulShutdown",
+    input,
+    OPTION_KEYS,
+  ) as GracefulShutdownOptions;
+  const { drainDelayMs, timeoutMs } = resolveTimings(options);
   const signals = options.signals ?? ["SIGTERM"];
   if (
     !Array.isArray(signals) ||
     !signals.every((signal) => typeof signal === "string" && /^SIG[A-Z0-9]+$/.test(signal))
   ) {
-    throw new TypeError(
-      `${PACKAGE_NAME}: signals must be an array of signal names like "SIGTERM", got ${JSON.stringify(signals)}`,
-    );
+    throw invalid("signals", 'an array of signal names like "SIGTERM"', signals);
   }
-  const readiness = options.readiness;
-  if (readiness !== undefined && typeof readiness?.beginShutdown !== "function") {
-    throw new TypeError(
-      `${PACKAGE_NAME}: readiness must be a state from createReadinessState(), got ${String(readiness)}`,
-    );
-  }
-  const exit = options.exit ?? ((code: number) => process.exit(code));
-  if (typeof exit !== "function") {
-    throw new TypeError(`${PACKAGE_NAME}: exit must be a function, got ${String(exit)}`);
-  }
+  const readiness = readinessOption("readiness", options.readiness);
+  const exit =
+    functionOption<(code: number) => void>("exit", options.exit) ??
+    ((code: number) => process.exit(code));
   return { drainDelayMs, timeoutMs, signals, readiness, exit };
 }

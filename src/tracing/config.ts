@@ -6,7 +6,9 @@
  */
 import type { Attributes } from "@opentelemetry/api";
 import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { warnOnce } from "../kernel/logger.js";
+import { envInteger, envText, warnInvalidEnv, type Env } from "../kernel/env.js";
+import { MAX_TIMER_MS, integerOption, invalid } from "../kernel/validate.js";
+import { EXPORTERS, SAMPLERS, checkInstrumentAppOptions } from "./check-options.js";
 import type {
   BatchOptions,
   InstrumentAppOptions,
@@ -14,9 +16,9 @@ import type {
   TraceSamplerName,
 } from "./options.js";
 
-export const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
-export const DEFAULT_IGNORE_PATHS = ["/metrics", "/health/live", "/health/ready"] as const;
-export const DEFAULT_REDACTED_PARAMS = [
+const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
+const DEFAULT_IGNORE_PATHS = ["/metrics", "/health/live", "/health/ready"] as const;
+const DEFAULT_REDACTED_PARAMS = [
   "token",
   "password",
   "passwd",
@@ -31,16 +33,6 @@ export const DEFAULT_REDACTED_PARAMS = [
   "session",
   "sessionid",
 ] as const;
-const EXPORTERS: readonly TraceExporterName[] = ["otlp", "console", "none", "jaeger"];
-const SAMPLERS: readonly TraceSamplerName[] = [
-  "always_on",
-  "always_off",
-  "traceidratio",
-  "parentbased_always_on",
-  "parentbased_always_off",
-  "parentbased_traceidratio",
-];
-
 export interface ResolvedConfig {
   disabled: boolean;
   serviceName: string | undefined;
@@ -61,26 +53,18 @@ export interface ResolvedConfig {
   shutdownTimeoutMs: number;
 }
 
-type Env = Record<string, string | undefined>;
-
-function invalid(name: string, value: string, fallback: unknown): void {
-  warnOnce(
-    `env:${name}`,
-    `ignoring ${name}=${JSON.stringify(value)} (invalid); using ${JSON.stringify(fallback)}`,
-  );
-}
-
 function envNumber(
   env: Env,
   name: string,
   fallback: number,
+  allowed: string,
   check: (n: number) => boolean,
 ): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === "") return fallback;
+  const raw = envText(name, env);
+  if (raw === undefined) return fallback;
   const value = Number(raw);
   if (Number.isFinite(value) && check(value)) return value;
-  invalid(name, raw, fallback);
+  warnInvalidEnv(name, raw, allowed, fallback);
   return fallback;
 }
 
@@ -90,10 +74,10 @@ function envChoice<T extends string>(
   choices: readonly T[],
   fallback: T,
 ): T {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === "") return fallback;
+  const raw = envText(name, env)?.toLowerCase();
+  if (raw === undefined) return fallback;
   if ((choices as readonly string[]).includes(raw)) return raw as T;
-  invalid(name, raw, fallback);
+  warnInvalidEnv(name, raw, `one of ${choices.join(", ")}`, JSON.stringify(fallback));
   return fallback;
 }
 
@@ -105,79 +89,83 @@ export function parseKeyValueList(raw: string | undefined, name: string): Record
     const at = pair.indexOf("=");
     const key = pair.slice(0, at).trim();
     if (at <= 0 || key === "") {
-      invalid(name, pair, "entry skipped");
+      warnInvalidEnv(name, pair, "key=value", "nothing for this entry");
       continue;
     }
     try {
       out[key] = decodeURIComponent(pair.slice(at + 1).trim());
     } catch {
-      invalid(name, pair, "entry skipped");
+      warnInvalidEnv(name, pair, "a percent-encoded value", "nothing for this entry");
     }
   }
   return out;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(
-      `@crisislen/observability: ${name} must be a positive number, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 function isTrue(raw: string | undefined): boolean {
   return raw?.trim().toLowerCase() === "true";
 }
 
+const MAX_QUEUE = 1_000_000;
+
+/** A batch setting: the option (validated), else its `OTEL_BSP_*` variable, else `fallback`. */
+function batchSetting(
+  env: Env,
+  option: keyof BatchOptions,
+  value: unknown,
+  variable: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value !== undefined) return integerOption(`batch.${option}`, value, min, max);
+  return envInteger(variable, fallback, min, max, env);
+}
+
 /** Resolves `options` against `env` (default `process.env`). */
 export function resolveConfig(
-  options: InstrumentAppOptions = {},
+  input: InstrumentAppOptions = {},
   env: Env = process.env,
 ): ResolvedConfig {
-  if (
-    options.exporter !== undefined &&
-    typeof options.exporter === "string" &&
-    !EXPORTERS.includes(options.exporter)
-  ) {
-    throw new TypeError(
-      `@crisislen/observability: exporter must be one of ${EXPORTERS.join(", ")} or a SpanExporter, got ${JSON.stringify(options.exporter)}`,
-    );
-  }
-  if (typeof options.sampler === "string" && !SAMPLERS.includes(options.sampler)) {
-    throw new TypeError(
-      `@crisislen/observability: sampler must be one of ${SAMPLERS.join(", ")} or a Sampler, got ${JSON.stringify(options.sampler)}`,
-    );
-  }
-  if (options.samplerArg !== undefined && !(options.samplerArg >= 0 && options.samplerArg <= 1)) {
-    throw new RangeError(
-      `@crisislen/observability: samplerArg must be between 0 and 1, got ${String(options.samplerArg)}`,
-    );
-  }
+  const options = checkInstrumentAppOptions(input);
   const exporter = options.exporter ?? envChoice(env, "OTEL_TRACES_EXPORTER", EXPORTERS, "otlp");
   const b = options.batch ?? {};
   const delayDefault = exporter === "console" ? 500 : 5000;
   const batch: Required<BatchOptions> = {
-    maxQueueSize: positive(
-      "batch.maxQueueSize",
+    maxQueueSize: batchSetting(
+      env,
+      "maxQueueSize",
       b.maxQueueSize,
-      envNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE", 2048, (n) => n >= 1),
+      "OTEL_BSP_MAX_QUEUE_SIZE",
+      1,
+      MAX_QUEUE,
+      2048,
     ),
-    maxExportBatchSize: positive(
-      "batch.maxExportBatchSize",
+    maxExportBatchSize: batchSetting(
+      env,
+      "maxExportBatchSize",
       b.maxExportBatchSize,
-      envNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512, (n) => n >= 1),
+      "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+      1,
+      MAX_QUEUE,
+      512,
     ),
-    scheduledDelayMillis: positive(
-      "batch.scheduledDelayMillis",
+    scheduledDelayMillis: batchSetting(
+      env,
+      "scheduledDelayMillis",
       b.scheduledDelayMillis,
-      envNumber(env, "OTEL_BSP_SCHEDULE_DELAY", delayDefault, (n) => n >= 0),
+      "OTEL_BSP_SCHEDULE_DELAY",
+      0,
+      MAX_TIMER_MS,
+      delayDefault,
     ),
-    exportTimeoutMillis: positive(
-      "batch.exportTimeoutMillis",
+    exportTimeoutMillis: batchSetting(
+      env,
+      "exportTimeoutMillis",
       b.exportTimeoutMillis,
-      envNumber(env, "OTEL_BSP_EXPORT_TIMEOUT", 30_000, (n) => n > 0),
+      "OTEL_BSP_EXPORT_TIMEOUT",
+      1,
+      MAX_TIMER_MS,
+      30_000,
     ),
   };
   batch.maxExportBatchSize = Math.min(batch.maxExportBatchSize, batch.maxQueueSize);
@@ -194,9 +182,7 @@ export function resolveConfig(
     // reported below
   }
   if (protocol !== "http:" && protocol !== "https:") {
-    throw new TypeError(
-      `@crisislen/observability: endpoint must be an absolute http(s) URL, got ${JSON.stringify(endpoint)}`,
-    );
+    throw invalid("endpoint", "an absolute http(s) URL", endpoint);
   }
 
   const envHeaders = {
@@ -222,12 +208,13 @@ export function resolveConfig(
     sampler:
       options.sampler ?? envChoice(env, "OTEL_TRACES_SAMPLER", SAMPLERS, "parentbased_always_on"),
     samplerArg:
-      options.samplerArg ?? envNumber(env, "OTEL_TRACES_SAMPLER_ARG", 1, (n) => n >= 0 && n <= 1),
+      options.samplerArg ??
+      envNumber(env, "OTEL_TRACES_SAMPLER_ARG", 1, "a number from 0 to 1", (n) => n >= 0 && n <= 1),
     batch,
     spanProcessors: options.spanProcessors ?? [],
     ignorePaths: options.ignorePaths ?? DEFAULT_IGNORE_PATHS,
     frameworkSpans: options.frameworkSpans ?? false,
     redactQueryParams: options.redactQueryParams ?? DEFAULT_REDACTED_PARAMS,
-    shutdownTimeoutMs: positive("shutdownTimeoutMs", options.shutdownTimeoutMs, 5000),
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
   };
 }

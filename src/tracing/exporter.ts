@@ -1,6 +1,6 @@
 /** Creates the span exporter named by the configuration. */
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { errorOnce } from "../kernel/logger.js";
+import { PACKAGE_NAME, errorOnce } from "../kernel/logger.js";
 import type { ResolvedConfig } from "./config.js";
 import { ConsoleTraceExporter } from "./console-exporter.js";
 import { packageRequire } from "./load.js";
@@ -97,8 +97,7 @@ function createJaegerExporter(config: ResolvedConfig): SpanExporter | undefined 
     const message =
       `exporter "jaeger" needs the optional peer dependency ${JAEGER_PACKAGE}, which is not installed ` +
       `(npm install ${JAEGER_PACKAGE}@2.11.0). Prefer the default "otlp" exporter: Jaeger ≥1.35 and v2 accept OTLP on port 4318.`;
-    if (config.exporterFromOption)
-      throw new Error(`@crisislen/observability: ${message}`, { cause: error });
+    if (config.exporterFromOption) throw new Error(`${PACKAGE_NAME}: ${message}`, { cause: error });
     errorOnce("jaeger-missing", `${message} Traces are not exported.`);
     return undefined;
   }

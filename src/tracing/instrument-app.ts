@@ -4,9 +4,11 @@
  */
 import { subscribe } from "node:diagnostics_channel";
 import { warnOnce } from "../kernel/logger.js";
+import { invalid } from "../kernel/validate.js";
 import { resolveConfig, type ResolvedConfig } from "./config.js";
-import { isExpress, instrumentExpress } from "../express/tracing.js";
-import { instrumentFastify, isFastify } from "../fastify/tracing.js";
+import { instrumentExpress } from "../express/tracing.js";
+import { instrumentFastify } from "../fastify/tracing.js";
+import { isExpress, isFastify } from "../kernel/frameworks.js";
 import {
   applyFrameworkSpans,
   ensureInstrumentations,
@@ -109,9 +111,7 @@ export async function instrumentApp(
 ): Promise<TracingHandle> {
   const fastify = isFastify(app);
   if (!fastify && !isExpress(app)) {
-    throw new TypeError(
-      `@crisislen/observability: instrumentApp expects a Fastify instance or an Express app, got ${app === null ? "null" : typeof app}`,
-    );
+    throw invalid("the app given to instrumentApp", "a Fastify instance or an Express app", app);
   }
   const state = tracingState();
   const wasHookedBefore = state.instrumentations.has("http");

@@ -6,9 +6,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Span, TracerProvider } from "@opentelemetry/api";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
-import { isUntracked } from "../kernel/untracked.js";
+import { isUntracked, setServerSpan } from "../kernel/request-state.js";
 import { packageRequire } from "./load.js";
-import { setServerSpan } from "../kernel/server-spans.js";
 import { tracingState } from "./state.js";
 import type * as InstrHttp from "@opentelemetry/instrumentation-http";
 import type * as InstrExpress from "@opentelemetry/instrumentation-express";

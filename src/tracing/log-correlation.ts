@@ -19,7 +19,7 @@ import {
   trace,
   type SpanContext,
 } from "@opentelemetry/api";
-import { serverSpanOf } from "../kernel/server-spans.js";
+import { peekRequestState } from "../kernel/request-state.js";
 
 /** What {@link traceLogFields} adds to a log line. */
 export interface TraceLogFields {
@@ -51,7 +51,7 @@ function requestSpanContext(mergeObject: unknown): SpanContext | undefined {
     if (req == null && res == null) return undefined;
     const raw = res?.request?.raw ?? res?.req ?? req?.raw ?? req;
     if (typeof raw !== "object" || raw === null) return undefined;
-    return serverSpanOf(raw as IncomingMessage)?.spanContext();
+    return peekRequestState(raw as IncomingMessage)?.serverSpan?.spanContext();
   } catch {
     return undefined; // a throwing getter on something the user logged
   }

@@ -25,7 +25,7 @@ export function sensitiveParamMatcher(suffixes: readonly string[]): (name: strin
 }
 
 /** Redacts the values of sensitive parameters in a query string (without the leading `?`). */
-export function redactQuery(query: string, isSensitive: (name: string) => boolean): string {
+function redactQuery(query: string, isSensitive: (name: string) => boolean): string {
   if (query === "") return query;
   return query
     .split("&")

@@ -15,10 +15,12 @@ import {
   type Attributes,
   type ProxyTracerProvider,
   type Span,
-  type SpanKind,
+  SpanKind,
   type Tracer,
 } from "@opentelemetry/api";
-import { warnOnce } from "../kernel/logger.js";
+import { PACKAGE_NAME, warnOnce } from "../kernel/logger.js";
+import { optionsOf } from "../kernel/option-keys.js";
+import { invalid } from "../kernel/validate.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFunction = (this: any, ...args: any[]) => any;
@@ -51,7 +53,7 @@ export interface TraceDecorator {
   <F extends AnyFunction>(fn: F, context?: undefined): F;
 }
 
-const TRACER_NAME = "@crisislen/observability";
+const TRACER_NAME = PACKAGE_NAME;
 const NO_OPTIONS = {};
 
 let cachedProvider: unknown;
@@ -136,7 +138,7 @@ function wrap<F extends AnyFunction>(fn: F, name: string, options: TraceFunction
   const kind = fn.constructor?.name;
   if (kind === "GeneratorFunction" || kind === "AsyncGeneratorFunction") {
     throw new TypeError(
-      `@crisislen/observability: traceFunction("${name}") cannot wrap a generator function (${fn.name || "anonymous"}); its span would end before iteration`,
+      `${PACKAGE_NAME}: traceFunction("${name}") cannot wrap a generator function (${fn.name || "anonymous"}); its span would end before iteration`,
     );
   }
   const plainOptions = options.attributes === undefined && options.kind === undefined;
@@ -191,12 +193,31 @@ function wrap<F extends AnyFunction>(fn: F, name: string, options: TraceFunction
  * }
  * export const score = traceFunction("score_claim")(function score(claim: Claim) { … });
  */
-export function traceFunction(name: string, options: TraceFunctionOptions = {}): TraceDecorator {
+export function traceFunction(name: string, input?: TraceFunctionOptions): TraceDecorator {
   if (typeof name !== "string" || name === "") {
+    throw invalid("traceFunction span name", "a non-empty string", name);
+  }
+  if (typeof input === "function") {
+    // `traceFunction("x", async () => …)`: the function belongs in the second call.
     throw new TypeError(
-      `@crisislen/observability: traceFunction needs a span name, got ${JSON.stringify(name)}`,
+      `${PACKAGE_NAME}: traceFunction("${name}") options (its second argument) must be an ` +
+        `object { attributes?, kind? }, got a function; to trace a function, wrap it: ` +
+        `traceFunction("${name}")(fn)`,
     );
   }
+  const options = optionsOf(`traceFunction("${name}")`, input, [
+    "attributes",
+    "kind",
+  ]) as TraceFunctionOptions;
+  const { attributes, kind } = options;
+  if (
+    attributes !== undefined &&
+    (typeof attributes !== "object" || attributes === null) &&
+    typeof attributes !== "function"
+  )
+    throw invalid("attributes", "an object of attributes or a function returning one", attributes);
+  if (kind !== undefined && !(Object.values(SpanKind) as unknown[]).includes(kind))
+    throw invalid("kind", "a SpanKind", kind);
   function decorator(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
     if (
       typeof context === "object" &&
@@ -206,7 +227,7 @@ export function traceFunction(name: string, options: TraceFunctionOptions = {}):
       const { kind } = context as { kind: string };
       if (kind !== "method" || typeof target !== "function") {
         throw new TypeError(
-          `@crisislen/observability: traceFunction("${name}") decorates methods only, not a ${kind}`,
+          `${PACKAGE_NAME}: traceFunction("${name}") decorates methods only, not a ${kind}`,
         );
       }
       return wrap(target as AnyFunction, name, options);
@@ -214,7 +235,7 @@ export function traceFunction(name: string, options: TraceFunctionOptions = {}):
     if (descriptor !== undefined) {
       if (typeof descriptor.value !== "function") {
         throw new TypeError(
-          `@crisislen/observability: traceFunction("${name}") decorates methods only, not accessors (${String(context)})`,
+          `${PACKAGE_NAME}: traceFunction("${name}") decorates methods only, not accessors (${String(context)})`,
         );
       }
       descriptor.value = wrap(descriptor.value as AnyFunction, name, options);
@@ -223,7 +244,7 @@ export function traceFunction(name: string, options: TraceFunctionOptions = {}):
     if (typeof target === "function" && context === undefined)
       return wrap(target as AnyFunction, name, options);
     throw new TypeError(
-      `@crisislen/observability: traceFunction("${name}") must decorate a method or wrap a function`,
+      `${PACKAGE_NAME}: traceFunction("${name}") must decorate a method or wrap a function`,
     );
   }
   return decorator as TraceDecorator;

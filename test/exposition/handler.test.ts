@@ -4,7 +4,7 @@ import fastify from "fastify";
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { metricsPlugin } from "../../src/fastify/metrics.js";
-import { getMetrics } from "../../src/metrics/crisislen-metrics.js";
+import { getMetrics, ownMetrics } from "../../src/metrics/crisislen-metrics.js";
 import { createExposition } from "../../src/exposition/handler.js";
 import { renderRegistry } from "../../src/exposition/serialize.js";
 import { wantsOpenMetrics } from "../../src/exposition/negotiate.js";
@@ -24,7 +24,7 @@ async function promtoolCheck(text: string): Promise<{ code: number; output: stri
 
 async function populated(): Promise<Registry> {
   const registry = new Registry();
-  const metrics = getMetrics({ registry });
+  const metrics = ownMetrics(registry, undefined, undefined);
   metrics.httpRequests.inc({ method: "GET", endpoint: "/claims/:id", status: "200" });
   metrics.httpRequestDuration
     .series(["GET", "/claims/:id"])

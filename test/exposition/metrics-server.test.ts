@@ -172,7 +172,7 @@ describe("startMetricsServer", () => {
     [
       { path: "metrics" },
       new TypeError(
-        '@crisislen/observability: path must be a path starting with "/", got "metrics"',
+        '@crisislen/observability: path must be a path starting with "/" without "?", "#" or whitespace, got "metrics"',
       ),
     ],
   ])("rejects %j", (options, error) => {

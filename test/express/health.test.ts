@@ -6,7 +6,7 @@ import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { metricsMiddleware } from "../../src/express/metrics.js";
 import { healthHandler } from "../../src/express/health.js";
-import { isUntracked } from "../../src/kernel/untracked.js";
+import { isUntracked } from "../../src/kernel/request-state.js";
 import { readinessOf } from "../../src/health/readiness-state.js";
 import { resetLogRateLimit, setLogger } from "../../src/kernel/logger.js";
 import type { ObservabilityLogger } from "../../src/kernel/logger.js";

@@ -232,7 +232,7 @@ describe.each(versions)("metricsMiddleware on %s", (_name, express) => {
 
   it("rejects a skip option that is not a function", () => {
     expect(() => metricsMiddleware({ skip: "yes" as never })).toThrow(
-      "skip must be a function, got string",
+      '@crisislen/observability: skip must be a function, got "yes"',
     );
   });
 });

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import express from "express";
 import { SpanKind } from "@opentelemetry/api";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
-import { activeTraceIds } from "../../src/tracing/active-span.js";
+import { peekRequestState } from "../../src/kernel/request-state.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
 import { baseUrl, captureWarnings, memoryExporter, tree } from "../tracing/helpers.js";
 
@@ -79,13 +79,13 @@ describe("instrumentApp(express)", () => {
     expect(names.some((n) => n.includes("health"))).toBe(false);
   });
 
-  it("lets activeTraceIds(req) find the server span in a res.on('close') callback", async () => {
+  it("records the server span for the request, readable in a res.on('close') callback (the exemplar seam)", async () => {
     const { exporter, processor } = memoryExporter();
     const app = express();
     handle = await instrumentApp(app, { exporter: "none", spanProcessors: [processor] });
     const ids: unknown[] = [];
     app.use((req, res, next) => {
-      res.on("close", () => ids.push(activeTraceIds(req)));
+      res.on("close", () => ids.push(idsOf(req)));
       next();
     });
     app.get("/t", (_req, res) => void res.send("t"));
@@ -114,3 +114,9 @@ describe("instrumentApp(express)", () => {
     }
   });
 });
+
+/** The ids of the server span tracing recorded for `req`, as an exemplar carries them. */
+function idsOf(req: Parameters<typeof peekRequestState>[0]) {
+  const context = peekRequestState(req)?.serverSpan?.spanContext();
+  return context && { trace_id: context.traceId, span_id: context.spanId };
+}

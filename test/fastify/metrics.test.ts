@@ -4,6 +4,7 @@ import fastify4 from "fastify4";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { metricsPlugin } from "../../src/fastify/metrics.js";
+import { resetLogRateLimit, setLogger } from "../../src/kernel/logger.js";
 import {
   abortAfterArrival,
   abortRequest,
@@ -142,12 +143,12 @@ describe.each(versions)("metricsPlugin on %s", (_name, Fastify) => {
     const app = Fastify();
     apps.push(app);
     await expect(app.register(metricsPlugin, { metricsPath: "metrics" })).rejects.toThrow(
-      'metricsPath must be a path starting with "/" or false, got "metrics"',
+      'metricsPath must be a path starting with "/" without "?", "#" or whitespace, got "metrics"',
     );
     const other = Fastify();
     apps.push(other);
     await expect(other.register(metricsPlugin, { durationBuckets: [1, 0.5] })).rejects.toThrow(
-      "durationBuckets must be increasing, got [1, 0.5]",
+      "durationBuckets must be a non-empty array of finite positive numbers in increasing order, got [1, 0.5]",
     );
   });
 
@@ -166,6 +167,63 @@ describe.each(versions)("metricsPlugin on %s", (_name, Fastify) => {
     const samples = parseExposition((await first.inject({ url: "/metrics" })).body);
     expect(valueOf(samples, "http_requests_total", { endpoint: "/a" })).toBe(1);
     expect(valueOf(samples, "http_requests_total", { endpoint: "/b" })).toBe(1);
+  });
+
+  it("warns, naming them, when a second registration brings options that cannot apply (issue #15, bug 8)", async () => {
+    const registry = new Registry();
+    const app = Fastify();
+    apps.push(app);
+    const lines: string[] = [];
+    const previous = setLogger({ warn: (m) => lines.push(m), error: (m) => lines.push(m) });
+    try {
+      resetLogRateLimit();
+      await app.register(metricsPlugin, { registry });
+      await app.register(metricsPlugin, { registry }); // the same options: nothing to say
+      expect(lines).toEqual([]);
+      await app.register(
+        async (child) => {
+          await child.register(metricsPlugin, {
+            registry,
+            metricsPath: "/internal/metrics",
+            extraLabels: { tenant: () => "acme" },
+          });
+        },
+        { prefix: "/v2" },
+      );
+      await app.ready();
+    } finally {
+      setLogger(previous);
+    }
+    expect(lines).toEqual([
+      "@crisislen/observability: metricsPlugin is already registered on this Fastify instance or a parent of it; these options of the second registration are ignored: metricsPath, extraLabels. Register the plugin once, with all its options, on the root instance.",
+    ]);
+    // What the warning says: the first registration's route and labels are the ones in use.
+    expect((await app.inject({ url: "/v2/internal/metrics" })).statusCode).toBe(404);
+    expect((await app.inject({ url: "/metrics" })).statusCode).toBe(200);
+  });
+
+  it("warns when the same instance registers it again with another path and buckets (issue #15, bug 8)", async () => {
+    const registry = new Registry();
+    const app = Fastify();
+    apps.push(app);
+    const lines: string[] = [];
+    const previous = setLogger({ warn: (m) => lines.push(m), error: (m) => lines.push(m) });
+    try {
+      resetLogRateLimit();
+      await app.register(metricsPlugin, { registry });
+      await app.register(metricsPlugin, {
+        registry,
+        metricsPath: "/other-metrics",
+        durationBuckets: [0.1, 1],
+      });
+      await app.ready();
+    } finally {
+      setLogger(previous);
+    }
+    expect(lines).toEqual([
+      "@crisislen/observability: metricsPlugin is already registered on this Fastify instance or a parent of it; these options of the second registration are ignored: metricsPath, durationBuckets. Register the plugin once, with all its options, on the root instance.",
+    ]);
+    expect((await app.inject({ url: "/other-metrics" })).statusCode).toBe(404);
   });
 
   describe("on a real listening server", () => {

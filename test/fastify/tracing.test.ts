@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { instrumentApp } from "../../src/tracing/instrument-app.js";
-import { activeTraceIds } from "../../src/tracing/active-span.js";
+import { peekRequestState } from "../../src/kernel/request-state.js";
 import type { TracingHandle } from "../../src/tracing/options.js";
 import { baseUrl, captureWarnings, memoryExporter, tree } from "../tracing/helpers.js";
 
@@ -176,11 +176,11 @@ describe("instrumentApp(fastify)", () => {
     }
   });
 
-  it("exposes the server span to activeTraceIds(request.raw) in onResponse", async () => {
+  it("records the server span for request.raw, readable in onResponse (the exemplar seam)", async () => {
     const { app, exporter, handle } = await start();
     const ids: unknown[] = [];
     app.addHook("onResponse", async (request) => {
-      ids.push(activeTraceIds(request.raw));
+      ids.push(idsOf(request.raw));
     });
     app.get("/ids", async () => "x");
     await app.inject({ url: "/ids" });
@@ -223,13 +223,19 @@ describe("instrumentApp(fastify)", () => {
 
   it("rejects what is not a Fastify or Express app, and bad options, with a clear message", async () => {
     await expect(instrumentApp({})).rejects.toThrow(
-      "instrumentApp expects a Fastify instance or an Express app, got object",
+      "@crisislen/observability: the app given to instrumentApp must be a Fastify instance or an Express app, got an object",
     );
     await expect(instrumentApp(Fastify(), { exporter: "zipkin" as never })).rejects.toThrow(
       'exporter must be one of otlp, console, none, jaeger or a SpanExporter, got "zipkin"',
     );
     await expect(instrumentApp(Fastify(), { samplerArg: 2 })).rejects.toThrow(
-      "samplerArg must be between 0 and 1, got 2",
+      "samplerArg must be a number from 0 to 1, got 2",
     );
   });
 });
+
+/** The ids of the server span tracing recorded for `req`, as an exemplar carries them. */
+function idsOf(req: Parameters<typeof peekRequestState>[0]) {
+  const context = peekRequestState(req)?.serverSpan?.spanContext();
+  return context && { trace_id: context.traceId, span_id: context.spanId };
+}

@@ -235,20 +235,23 @@ describe("health options", () => {
   it.each<[HealthOptions, string]>([
     [
       { livePath: "health" },
-      'livePath must be a path starting with "/" without query or spaces, got "health"',
+      'livePath must be a path starting with "/" without "?", "#" or whitespace, got "health"',
     ],
     [
       { readyPath: "/ready?x=1" },
-      'readyPath must be a path starting with "/" without query or spaces, got "/ready?x=1"',
+      'readyPath must be a path starting with "/" without "?", "#" or whitespace, got "/ready?x=1"',
     ],
-    [{ livePath: "/h", readyPath: "/h" }, 'livePath and readyPath must differ, both are "/h"'],
+    [
+      { livePath: "/h", readyPath: "/h" },
+      'readyPath must be a path other than livePath (/h), got "/h"',
+    ],
     [
       { checks: { db: 42 as never } },
       "checks.db must be a function or { check, timeoutMs }, got 42",
     ],
     [
       { checks: { db: { timeoutMs: 5 } as never } },
-      "checks.db must be a function or { check, timeoutMs }, got [object Object]",
+      "checks.db must be a function or { check, timeoutMs }, got an object",
     ],
   ])("rejects %j with a TypeError", (options, message) => {
     expect(() => compileHealth(options)).toThrow(

@@ -136,8 +136,18 @@ describe("metricsListener – plain node:http", () => {
       { routes: ["claims"] },
       'routes[0] must be a route template starting with "/" (like "/claims/:id"), got "claims"',
     ],
-    [{ routes: ["/a/*/b"] }, 'routes[0] may use "*" only as its last segment, got "/a/*/b"'],
-    [{ routes: ["/a/:"] }, 'routes[0] has a parameter without a name, got "/a/:"'],
+    [
+      { routes: ["/a/*/b"] },
+      'routes[0] must be a template with "*" only as its last segment, got "/a/*/b"',
+    ],
+    [
+      { routes: ["/a/:"] },
+      'routes[0] must be a template whose parameters have names (":id"), got "/a/:"',
+    ],
+    [
+      { routes: ["/a"], durationBucket: [1] },
+      'metricsListener has no option "durationBucket"; did you mean "durationBuckets"?',
+    ],
     [{ routes: ["/a?b=1"] }, 'routes[0] must be a path without a query or fragment, got "/a?b=1"'],
     [{ routes: [42] }, "routes[0] must be a route template string, got 42"],
   ])("rejects %j: %s", (options, message) => {
@@ -149,7 +159,7 @@ describe("metricsListener – plain node:http", () => {
   it("rejects a listener that is not a function", () => {
     expect(() => metricsListener("app" as never, { routes: ["/"] })).toThrow(
       new TypeError(
-        "@crisislen/observability: metricsListener expects a request listener function, got string",
+        '@crisislen/observability: metricsListener listener must be a request listener function, got "app"',
       ),
     );
   });

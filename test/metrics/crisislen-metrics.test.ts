@@ -97,10 +97,10 @@ describe("domain helpers", () => {
   });
 
   it.each([
-    [-1, /crisislen_items_processed_total can only increase; count must be ≥ 0, got -1/],
-    [Number.NaN, /crisislen_items_processed_total expects a finite count, got NaN/],
-    [Infinity, /crisislen_items_processed_total expects a finite count, got Infinity/],
-    ["3", /crisislen_items_processed_total expects a number as count, got "3"/],
+    [-1, "crisislen_items_processed_total count must be a finite number ≥ 0, got -1"],
+    [Number.NaN, "crisislen_items_processed_total count must be a finite number ≥ 0, got NaN"],
+    [Infinity, "crisislen_items_processed_total count must be a finite number ≥ 0, got Infinity"],
+    ["3", 'crisislen_items_processed_total count must be a finite number ≥ 0, got "3"'],
   ])(
     "countItems(%s) throws naming the metric and the value, and records nothing",
     async (bad, message) => {
@@ -111,10 +111,10 @@ describe("domain helpers", () => {
   );
 
   it.each([
-    [1.5, RangeError, /crisislen_risk_score expects a value between 0 and 1, got 1.5/],
-    [-0.1, RangeError, /crisislen_risk_score expects a value between 0 and 1, got -0.1/],
-    [Number.NaN, RangeError, /crisislen_risk_score expects a finite value, got NaN/],
-    [null, TypeError, /crisislen_risk_score expects a number as value, got null/],
+    [1.5, RangeError, "crisislen_risk_score value must be a number from 0 to 1, got 1.5"],
+    [-0.1, RangeError, "crisislen_risk_score value must be a number from 0 to 1, got -0.1"],
+    [Number.NaN, RangeError, "crisislen_risk_score value must be a finite number, got NaN"],
+    [null, TypeError, "crisislen_risk_score value must be a finite number, got null"],
   ])("recordRiskScore(%s) throws %s and records nothing", async (bad, type, message) => {
     const { registry, metrics } = fresh();
     expect(() => metrics.recordRiskScore(bad as number)).toThrow(type);
@@ -126,16 +126,16 @@ describe("domain helpers", () => {
   it("rejects a negative increment on the counters and a non-finite gauge value", () => {
     const { metrics } = fresh();
     expect(() => metrics.itemsProcessed.inc(-2)).toThrow(
-      /crisislen_items_processed_total can only increase; value must be ≥ 0, got -2/,
+      "crisislen_items_processed_total increment must be a finite number ≥ 0, got -2",
     );
     expect(() =>
       metrics.httpRequests.inc({ method: "GET", endpoint: "/", status: "200" }, -1),
-    ).toThrow(/http_requests_total can only increase/);
+    ).toThrow("http_requests_total increment must be a finite number ≥ 0, got -1");
     expect(() => metrics.workflowsActive.set(Number.NaN)).toThrow(
-      /crisislen_workflows_active expects a finite value, got NaN/,
+      "crisislen_workflows_active value must be a finite number, got NaN",
     );
     expect(() => metrics.httpRequests.inc({ route: "/x" } as never)).toThrow(
-      /http_requests_total has no label "route"/,
+      /http_requests_total label names must be among \(method, endpoint, status\), got "route"/,
     );
   });
 

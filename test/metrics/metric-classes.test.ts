@@ -44,15 +44,17 @@ describe("Counter – the prom-client compatible API", () => {
 
   it("rejects wrong label counts, bad label values and bad increments, naming the metric", () => {
     const metric = new Counter<"a">({ name: "x_total", help: "h", labelNames: ["a"] });
-    expect(() => metric.labels()).toThrow("x_total expects 1 label values (a), got 0");
+    expect(() => metric.labels()).toThrow("x_total label values must be 1 (a), got 0");
     expect(() => metric.inc({ a: Number.NaN })).toThrow(
-      'x_total label "a" needs a string or finite number, got NaN',
+      'x_total label "a" must be a string or a finite number, got NaN',
     );
     expect(() => metric.labels("v").inc(-1)).toThrow(
-      "x_total can only increase; value must be ≥ 0, got -1",
+      "x_total increment must be a finite number ≥ 0, got -1",
     );
     const plain = new Counter({ name: "y_total", help: "h" });
-    expect(() => plain.inc({ a: "1" })).toThrow('y_total has no label "a" (labels: none)');
+    expect(() => plain.inc({ a: "1" })).toThrow(
+      'y_total label names must be among (none), got "a"',
+    );
     plain.inc(2);
     expect(plain.get().values).toEqual([{ value: 2, labels: {} }]);
   });
@@ -79,10 +81,10 @@ describe("Histogram – the prom-client compatible API", () => {
     metric.remove("b");
     expect(metric.seriesCount).toBe(1);
     expect(() => metric.labels("a").observe(Number.NaN)).toThrow(
-      "h_seconds expects a finite value, got NaN",
+      "h_seconds value must be a finite number, got NaN",
     );
     expect(() => metric.observe({ r: "a" }, "1" as never)).toThrow(
-      'h_seconds expects a number as value, got "1"',
+      'h_seconds value must be a finite number, got "1"',
     );
   });
 
@@ -116,7 +118,9 @@ describe("Gauge", () => {
     expect(metric.value).toBe(7);
     metric.reset();
     expect(metric.value).toBe(0);
-    expect(() => metric.inc(-1)).toThrow("g can only increase; increment must be ≥ 0, got -1");
-    expect(() => metric.dec(Infinity)).toThrow("g expects a finite decrement, got Infinity");
+    expect(() => metric.inc(-1)).toThrow("g increment must be a finite number ≥ 0, got -1");
+    expect(() => metric.dec(Infinity)).toThrow(
+      "g decrement must be a finite number ≥ 0, got Infinity",
+    );
   });
 });

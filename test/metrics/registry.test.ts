@@ -66,10 +66,22 @@ describe("registries", () => {
   });
 
   it.each([
-    [[], /durationBuckets must be a non-empty array of numbers/],
-    [[0.5, 0.1], /durationBuckets must be increasing, got \[0.5, 0.1\]/],
-    [[0, 1], /durationBuckets must hold finite positive numbers, got 0 at index 0/],
-    [[1, Infinity], /durationBuckets must hold finite positive numbers, got Infinity at index 1/],
+    [
+      [],
+      `durationBuckets must be a non-empty array of finite positive numbers in increasing order, got []`,
+    ],
+    [
+      [0.5, 0.1],
+      `durationBuckets must be a non-empty array of finite positive numbers in increasing order, got [0.5, 0.1]`,
+    ],
+    [
+      [0, 1],
+      `durationBuckets must be a non-empty array of finite positive numbers in increasing order, got [0, 1]`,
+    ],
+    [
+      [1, Infinity],
+      `durationBuckets must be a non-empty array of finite positive numbers in increasing order, got [1, Infinity]`,
+    ],
   ])("rejects invalid duration buckets %j at setup", (buckets, message) => {
     expect(() => getMetrics({ registry: new Registry(), durationBuckets: buckets })).toThrow(
       message,

@@ -113,7 +113,7 @@ describe("defaultMetrics – once per registry", () => {
       '@crisislen/observability: defaultMetrics must be a boolean or { prefix?: string }, got "yes"',
     );
     expect(() => metricsMiddleware({ defaultMetrics: { prefix: "1-app" } })).toThrow(
-      'defaultMetrics.prefix must be a metric name prefix, got "1-app"',
+      'defaultMetrics.prefix must be a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*), got "1-app"',
     );
     const app = fastify5();
     await expect(

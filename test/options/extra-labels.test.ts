@@ -5,7 +5,8 @@ import { metricsMiddleware } from "../../src/express/metrics.js";
 import { metricsPlugin } from "../../src/fastify/metrics.js";
 import { getMetrics } from "../../src/metrics/crisislen-metrics.js";
 import { resetLogRateLimit } from "../../src/kernel/logger.js";
-import { select, valueOf } from "../support/exposition.js";
+import { parseExposition, select, valueOf } from "../support/exposition.js";
+import { promtoolValid } from "../reliability/support.js";
 import { captureLogs, closeAll, FRAMEWORKS, send, startApp } from "./support.js";
 
 beforeEach(() => resetLogRateLimit());
@@ -150,34 +151,67 @@ describe("extraLabels – framework objects", () => {
   });
 });
 
+describe.each(FRAMEWORKS)(
+  "extraLabels values that contain U+0001 on %s (issue #15, bug 3)",
+  (framework) => {
+    const fromQuery = (name: string) => (req: { url?: string }) =>
+      new URL(req.url ?? "/", "http://x").searchParams.get(name) ?? "";
+
+    it("(a\\u0001, b) and (a, \\u0001b) stay two series, and the exposition stays valid", async () => {
+      const app = await startApp(framework, {
+        extraLabels: { x: fromQuery("x"), y: fromQuery("y") } as never,
+      });
+      await send(app.port, "/claims/1?x=a%01&y=b");
+      await send(app.port, "/claims/2?x=a&y=%01b");
+      await send(app.port, "/claims/3?x=a&y=%01b");
+      const text = await app.scrapeText();
+      const samples = parseExposition(text);
+      expect(
+        select(samples, "http_requests_total").map((sample) => [
+          sample.labels.x,
+          sample.labels.y,
+          sample.value,
+        ]),
+      ).toEqual([
+        ["a\u0001", "b", 1],
+        ["a", "\u0001b", 2],
+      ]);
+      expect(
+        select(samples, "http_request_duration_seconds_count").map((sample) => sample.value),
+      ).toEqual([1, 2]);
+      expect(await promtoolValid(text)).toEqual([]);
+    });
+  },
+);
+
 describe("extraLabels – validation at setup", () => {
   const cases: Array<[string, unknown, string]> = [
     [
       "a reserved name",
       { status: () => "x" },
-      'extraLabels name "status" is taken by the HTTP metrics (method, endpoint, status, le, quantile)',
+      `extraLabels name "status" must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__") other than method, endpoint, status, le, quantile, got "status"`,
     ],
     [
       "le",
       { le: () => "x" },
-      'extraLabels name "le" is taken by the HTTP metrics (method, endpoint, status, le, quantile)',
+      `extraLabels name "le" must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__") other than method, endpoint, status, le, quantile, got "le"`,
     ],
     [
       "an invalid name",
       { "team-name": () => "x" },
-      'extraLabels name "team-name" is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")',
+      `extraLabels name "team-name" must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__") other than method, endpoint, status, le, quantile, got "team-name"`,
     ],
     [
       "a name starting with __",
       { __tenant: () => "x" },
-      'extraLabels name "__tenant" is not a valid Prometheus label name',
+      `extraLabels name "__tenant" must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__") other than method, endpoint, status, le, quantile, got "__tenant"`,
     ],
     [
       "a value that is not a function",
       { tenant: "acme" },
       'extraLabels.tenant must be a function, got "acme"',
     ],
-    ["an array", [() => "x"], "extraLabels must be an object of functions, got a object"],
+    ["an array", [() => "x"], "extraLabels must be an object of functions, got [a function]"],
   ];
   it.each(cases)("rejects %s in Express and Fastify", async (_what, extraLabels, message) => {
     expect(() => metricsMiddleware({ extraLabels: extraLabels as never })).toThrow(TypeError);
@@ -191,11 +225,11 @@ describe("extraLabels – validation at setup", () => {
 
   it("rejects maxLabelValues that is not an integer ≥ 1", () => {
     expect(() => metricsMiddleware({ maxLabelValues: 0 })).toThrow(
-      "@crisislen/observability: maxLabelValues must be an integer ≥ 1, got 0",
+      "@crisislen/observability: maxLabelValues must be a whole number from 1 to 1000000, got 0",
     );
     expect(() => metricsMiddleware({ maxLabelValues: 2.5 })).toThrow(RangeError);
     expect(() => metricsMiddleware({ maxLabelValues: "10" as never })).toThrow(
-      'maxLabelValues must be a number, got "10"',
+      'maxLabelValues must be a whole number from 1 to 1000000, got "10"',
     );
   });
 

@@ -145,16 +145,16 @@ describe("sizes and summary – setup", () => {
       "requestSize must be a boolean",
     );
     expect(() => metricsMiddleware({ sizeBuckets: [100, 10] })).toThrow(
-      "@crisislen/observability: sizeBuckets must be increasing, got [100, 10]",
+      "@crisislen/observability: sizeBuckets must be a non-empty array of finite positive numbers in increasing order, got [100, 10]",
     );
     expect(() => metricsMiddleware({ durationSummary: { percentiles: [0.5, 1.5] } })).toThrow(
-      "durationSummary.percentiles must be numbers in (0, 1], got 1.5",
+      "durationSummary.percentiles must be a non-empty array of numbers in (0, 1], got [0.5, 1.5]",
     );
     expect(() => metricsMiddleware({ durationSummary: { maxAgeSeconds: 0 } })).toThrow(
       "durationSummary.maxAgeSeconds must be a finite number > 0, got 0",
     );
     expect(() => metricsMiddleware({ durationSummary: { ageBuckets: 0 } })).toThrow(
-      "durationSummary.ageBuckets must be an integer ≥ 1, got 0",
+      "durationSummary.ageBuckets must be a whole number from 1 to 1000, got 0",
     );
     expect(() => metricsMiddleware({ durationSummary: "p99" as never })).toThrow(
       'durationSummary must be a boolean or an object, got "p99"',

@@ -73,13 +73,13 @@ describe("groupStatusCodes and durationBuckets – validation at setup", () => {
 
   it("rejects invalid durationBuckets in Express as in Fastify", () => {
     expect(() => metricsMiddleware({ durationBuckets: [0.5, 0.1] })).toThrow(
-      "@crisislen/observability: durationBuckets must be increasing, got [0.5, 0.1]",
+      "@crisislen/observability: durationBuckets must be a non-empty array of finite positive numbers in increasing order, got [0.5, 0.1]",
     );
     expect(() => metricsMiddleware({ durationBuckets: [0, 1] })).toThrow(
-      "durationBuckets must hold finite positive numbers, got 0 at index 0",
+      "durationBuckets must be a non-empty array of finite positive numbers in increasing order, got [0, 1]",
     );
     expect(() => metricsMiddleware({ durationBuckets: [] })).toThrow(
-      "durationBuckets must be a non-empty array of numbers",
+      "durationBuckets must be a non-empty array of finite positive numbers in increasing order, got []",
     );
   });
 });

@@ -336,6 +336,36 @@ describe("enableGracefulShutdown – options", () => {
     ]);
   });
 
+  it("a typo in SHUTDOWN_DRAIN_DELAY_MS next to a short SHUTDOWN_TIMEOUT_MS warns and starts with a valid pair", () => {
+    process.env.SHUTDOWN_DRAIN_DELAY_MS = "5s";
+    process.env.SHUTDOWN_TIMEOUT_MS = "4000";
+    expect([controller().drainDelayMs, controller().timeoutMs]).toEqual([1000, 4000]);
+    expect(messages).toEqual([
+      '@crisislen/observability: ignoring SHUTDOWN_DRAIN_DELAY_MS="5s": expected a whole number from 0 to 2147483647; using 1000',
+    ]);
+  });
+
+  it("a typo in SHUTDOWN_TIMEOUT_MS next to a long drainDelayMs warns and keeps the bound above the drain", () => {
+    process.env.SHUTDOWN_TIMEOUT_MS = "4s";
+    delete process.env.SHUTDOWN_DRAIN_DELAY_MS;
+    expect(controller({ drainDelayMs: 25_000 })).toMatchObject({
+      drainDelayMs: 25_000,
+      timeoutMs: 40_000,
+    });
+    expect(messages).toEqual([
+      '@crisislen/observability: ignoring SHUTDOWN_TIMEOUT_MS="4s": expected a whole number from 1 to 2147483647; using 40000',
+    ]);
+  });
+
+  it("a drain delay from the environment that is not below the bound warns and is replaced", () => {
+    process.env.SHUTDOWN_DRAIN_DELAY_MS = "5000";
+    process.env.SHUTDOWN_TIMEOUT_MS = "4000";
+    expect([controller().drainDelayMs, controller().timeoutMs]).toEqual([1000, 4000]);
+    expect(messages).toEqual([
+      '@crisislen/observability: ignoring SHUTDOWN_DRAIN_DELAY_MS="5000": expected less than timeoutMs (4000), or nothing is left to finish the requests; using 1000',
+    ]);
+  });
+
   it.each<[Parameters<typeof enableGracefulShutdown>[1], Error]>([
     [
       { drainDelayMs: -1 },
@@ -352,7 +382,7 @@ describe("enableGracefulShutdown – options", () => {
     [
       { drainDelayMs: 5000, timeoutMs: 5000 },
       new RangeError(
-        "drainDelayMs (5000) must be less than timeoutMs (5000), or nothing is left to finish the requests",
+        "drainDelayMs must be less than timeoutMs (5000), or nothing is left to finish the requests, got 5000",
       ),
     ],
     [
@@ -362,7 +392,7 @@ describe("enableGracefulShutdown – options", () => {
     [{ exit: 1 as never }, new TypeError("exit must be a function, got 1")],
     [
       { readiness: {} as never },
-      new TypeError("readiness must be a state from createReadinessState(), got [object Object]"),
+      new TypeError("readiness must be a state from createReadinessState(), got an object"),
     ],
   ])("rejects %j", (options, error) => {
     const expected = new (error.constructor as ErrorConstructor)(
@@ -374,7 +404,7 @@ describe("enableGracefulShutdown – options", () => {
   it("rejects a target that is not a server", () => {
     expect(() => enableGracefulShutdown((() => {}) as never)).toThrow(
       new TypeError(
-        "@crisislen/observability: enableGracefulShutdown expects a node:http server (for Express, the value of app.listen()) or a Fastify instance, got a function (an Express app? pass app.listen()'s server)",
+        "@crisislen/observability: the target of enableGracefulShutdown must be a node:http server (for Express, the server app.listen() returns) or a Fastify instance, got a function",
       ),
     );
   });

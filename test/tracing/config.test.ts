@@ -83,9 +83,9 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
         batch: { exportTimeoutMillis: 30000 },
       });
       expect(warnings.lines).toEqual([
-        '@crisislen/observability: ignoring OTEL_TRACES_EXPORTER="zipkin" (invalid); using "otlp"',
-        '@crisislen/observability: ignoring OTEL_BSP_EXPORT_TIMEOUT="-5" (invalid); using 30000',
-        '@crisislen/observability: ignoring OTEL_TRACES_SAMPLER="sometimes" (invalid); using "parentbased_always_on"',
+        '@crisislen/observability: ignoring OTEL_TRACES_EXPORTER="zipkin": expected one of otlp, console, none, jaeger; using "otlp"',
+        '@crisislen/observability: ignoring OTEL_BSP_EXPORT_TIMEOUT="-5": expected a whole number from 1 to 2147483647; using 30000',
+        '@crisislen/observability: ignoring OTEL_TRACES_SAMPLER="sometimes": expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio; using "parentbased_always_on"',
       ]);
     } finally {
       warnings.restore();
@@ -94,7 +94,7 @@ describe("tracing configuration (option > OTEL_* variable > default)", () => {
 
   it("throws on invalid options, naming the option and the value", () => {
     expect(() => resolveConfig({ batch: { maxQueueSize: 0 } }, {})).toThrow(
-      "batch.maxQueueSize must be a positive number, got 0",
+      "batch.maxQueueSize must be a whole number from 1 to 1000000, got 0",
     );
     expect(() => resolveConfig({ endpoint: "jaeger:4318" }, {})).toThrow(
       'endpoint must be an absolute http(s) URL, got "jaeger:4318"',

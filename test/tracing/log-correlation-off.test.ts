@@ -6,7 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import fastify5 from "fastify";
 import { describe, expect, it } from "vitest";
-import { setServerSpan } from "../../src/kernel/server-spans.js";
+import { setServerSpan } from "../../src/kernel/request-state.js";
 import { traceLogFields } from "../../src/tracing/log-correlation.js";
 
 describe("traceLogFields without tracing", () => {

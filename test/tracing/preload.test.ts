@@ -7,7 +7,7 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from "../support/otlp-receiver.js";
-import { buildTracingDist, ROOT } from "./build-dist.js";
+import { buildTracingDist, ROOT } from "../support/build-dist.js";
 
 let dist: string;
 let receiver: OtlpReceiver | undefined;
@@ -107,7 +107,7 @@ describe("the register preload (child processes, real OTLP/HTTP export)", () => 
     });
     expect(result.stdout).toContain("done");
     expect(result.stderr).toContain(
-      'ignoring OTEL_BSP_MAX_QUEUE_SIZE="not-a-number" (invalid); using 2048',
+      'ignoring OTEL_BSP_MAX_QUEUE_SIZE="not-a-number": expected a whole number from 1 to 1000000; using 2048',
     );
     const spans = receiver.spans();
     const outer = byName(spans, "GET /claims/:id");

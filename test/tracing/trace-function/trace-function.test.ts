@@ -108,6 +108,24 @@ describe("traceFunction", () => {
         name: "x",
       }),
     ).toThrow('traceFunction("f") decorates methods only, not a getter');
-    expect(() => traceFunction("")).toThrow('traceFunction needs a span name, got ""');
+    expect(() => traceFunction("")).toThrow(
+      '@crisislen/observability: traceFunction span name must be a non-empty string, got ""',
+    );
+  });
+
+  it("says how to wrap a function when one is passed as the options (traceFunction(name, fn))", () => {
+    let called = false;
+    const mistake = () =>
+      traceFunction("load_claim", (async () => {
+        called = true;
+      }) as never);
+    expect(mistake).toThrow(
+      new TypeError(
+        '@crisislen/observability: traceFunction("load_claim") options (its second argument) must be ' +
+          "an object { attributes?, kind? }, got a function; to trace a function, wrap it: " +
+          'traceFunction("load_claim")(fn)',
+      ),
+    );
+    expect(called).toBe(false);
   });
 });

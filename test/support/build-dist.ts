@@ -1,6 +1,6 @@
 /**
- * Builds the preload and instrumentApp (tsup, ESM + CJS) into `.cache/` for the child-process
- * tests, once per source state: the output directory is keyed by the sources' mtimes and sizes,
+ * Builds entry points of src/ (tsup, ESM + CJS) into `.cache/` for tests that load built
+ * copies, once per source state: the output directory is keyed by the sources' mtimes and sizes,
  * so an unchanged tree reuses the previous build (no global setup needed).
  */
 import { createHash } from "node:crypto";
@@ -25,18 +25,15 @@ function sourceKey(): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-/** Returns the directory holding `register.js/.cjs` and `tracing.js/.cjs`. */
-export async function buildTracingDist(): Promise<string> {
-  const outDir = join(ROOT, ".cache", `tracing-dist-${sourceKey()}`);
-  if (existsSync(join(outDir, "register.cjs")) && existsSync(join(outDir, "tracing.cjs")))
-    return outDir;
+/** Builds `entries` (name → file under src/) into one directory per source state; returns it. */
+export async function buildDist(label: string, entries: Record<string, string>): Promise<string> {
+  const outDir = join(ROOT, ".cache", `${label}-dist-${sourceKey()}`);
+  const names = Object.keys(entries);
+  if (names.every((name) => existsSync(join(outDir, `${name}.cjs`)))) return outDir;
   const { build } = await import("tsup");
   await build({
     config: false,
-    entry: {
-      register: join(ROOT, "src/register.ts"),
-      tracing: join(ROOT, "src/tracing/instrument-app.ts"),
-    },
+    entry: Object.fromEntries(names.map((name) => [name, join(ROOT, "src", entries[name]!)])),
     format: ["esm", "cjs"],
     outDir,
     target: "node20",
@@ -46,4 +43,9 @@ export async function buildTracingDist(): Promise<string> {
     external: [/^@opentelemetry\//, /^@fastify\//, "import-in-the-middle"],
   });
   return outDir;
+}
+
+/** Returns the directory holding `register.js/.cjs` and `tracing.js/.cjs`. */
+export function buildTracingDist(): Promise<string> {
+  return buildDist("tracing", { register: "register.ts", tracing: "tracing/instrument-app.ts" });
 }
