@@ -42,10 +42,16 @@ const cleanEnv = () =>
 /** Packs, installs, copies the servers; returns the project directory. */
 export async function createPackedProject() {
   const dir = mkdtempSync(join(tmpdir(), "crisislen-bench-"));
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dir], {
-    cwd: root,
-    env: cleanEnv(),
-  });
+  // --ignore-scripts: `npm run bench` has just built dist/; the prepack build would print its
+  // log into the JSON that npm pack writes on stdout.
+  const { stdout } = await run(
+    "npm",
+    ["pack", "--json", "--ignore-scripts", "--pack-destination", dir],
+    {
+      cwd: root,
+      env: cleanEnv(),
+    },
+  );
   const [info] = JSON.parse(stdout);
   const dependencies = { "@crisislen/observability": `file:${join(dir, info.filename)}` };
   for (const name of INSTALLED) dependencies[name] = versionInRepo(name);
