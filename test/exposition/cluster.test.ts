@@ -4,11 +4,10 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleFixture } from "../support/bundle-fixture.js";
 import { clusterMetricsHandler, enableClusterWorkerMetrics } from "../../src/exposition/cluster.js";
 import { parseExposition, select, valueOf } from "../support/exposition.js";
 import type { Sample } from "../support/exposition.js";
@@ -16,9 +15,8 @@ import { createServer } from "node:http";
 import { close, listen, request } from "../support/http-client.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-// Inside node_modules, so the bundle's external imports (prom-client, fastify, express) resolve.
-const outDir = join(root, "node_modules/.cache/crisislen-cluster-tests", String(process.pid));
-const bundle = join(outDir, "app.mjs");
+let bundle = "";
+let remove = (): void => undefined;
 
 let primary: ChildProcess | undefined;
 let output = "";
@@ -26,17 +24,7 @@ let samples: Sample[] = [];
 let contentType: string | undefined;
 
 beforeAll(async () => {
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, "test/fixtures/cluster/app.ts")],
-    outfile: bundle,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "silent",
-  });
+  ({ bundle, remove } = await bundleFixture("cluster", "crisislen-cluster-tests"));
   const child = spawn(process.execPath, [bundle], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "" },
@@ -69,7 +57,7 @@ afterAll(async () => {
     await exited;
     clearTimeout(timer);
   }
-  rmSync(outDir, { recursive: true, force: true });
+  remove();
 });
 
 describe("cluster – a primary serving two workers' metrics", () => {

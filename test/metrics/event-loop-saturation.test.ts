@@ -8,18 +8,16 @@
  * burst is 200 ms of wall-clock time whatever the CPU contention, and an idle loop stays idle.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleFixture } from "../support/bundle-fixture.js";
 import { get } from "../health/http-client.js";
 import { parseExposition, valueOf } from "../support/exposition.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-// Inside node_modules, so the bundle's external imports (fastify, prom-client) resolve.
-const outDir = join(root, "node_modules/.cache/crisislen-event-loop-tests", String(process.pid));
-const bundle = join(outDir, "app.mjs");
+let bundle = "";
+let remove = (): void => undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let child: ChildProcess | undefined;
@@ -27,17 +25,7 @@ let port = 0;
 const measured: Record<string, Record<string, number>> = {};
 
 beforeAll(async () => {
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, "test/fixtures/event-loop/app.ts")],
-    outfile: bundle,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "silent",
-  });
+  ({ bundle, remove } = await bundleFixture("event-loop", "crisislen-event-loop-tests"));
   child = spawn(process.execPath, [bundle], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "" },
@@ -54,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   child?.kill("SIGKILL");
-  rmSync(outDir, { recursive: true, force: true });
+  remove();
   console.info("event-loop saturation measured:", JSON.stringify(measured));
 });
 

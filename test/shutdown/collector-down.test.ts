@@ -11,7 +11,8 @@ import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { get } from "../health/http-client.js";
-import { bundleFixture, startService } from "./support/service.js";
+import { bundleFixture } from "../support/bundle-fixture.js";
+import { startService } from "./support/service.js";
 import type { Service } from "./support/service.js";
 
 const DRAIN_MS = 600;
@@ -20,7 +21,7 @@ let bundle = "";
 let remove = (): void => undefined;
 
 beforeAll(async () => {
-  ({ bundle, remove } = await bundleFixture("crisislen-collector-down"));
+  ({ bundle, remove } = await bundleFixture("runtime", "crisislen-collector-down"));
 });
 afterAll(() => {
   remove();

@@ -5,9 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../../..");
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -18,24 +16,6 @@ export interface Service {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-/** Bundles the fixture; returns its path and a cleanup. */
-export async function bundleFixture(name: string): Promise<{ bundle: string; remove: () => void }> {
-  const outDir = join(root, "node_modules/.cache", name, String(process.pid));
-  mkdirSync(outDir, { recursive: true });
-  const bundle = join(outDir, "app.mjs");
-  await build({
-    entryPoints: [join(root, "test/fixtures/runtime/app.ts")],
-    outfile: bundle,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "silent",
-  });
-  return { bundle, remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
 /** Starts the bundled fixture and resolves once it prints its port. */
